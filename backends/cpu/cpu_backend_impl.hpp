@@ -1,0 +1,123 @@
+// cpu_backend_impl.hpp — the CpuBackend class (internal to the CPU backend's sources).
+//
+// The kernels are split by responsibility over several translation units:
+//   cpu_backend.cpp  construction, memory, copies, casts, fills, threading
+//   random.cpp       counter-based uniform / normal / dropout
+//   elementwise.cpp  unary + backward, clip, axpy, scale
+//   binary.cpp       broadcasting binary ops, where, broadcast_to
+//   reduce.cpp       reductions, arg_reduce, bias_grad, sum_squares, all_finite
+//   gemm.cpp         matmul and bias_add (the only file that includes <cblas.h>)
+//   shape_ops.cpp    transpose, copy_axis_block, gather_rows, take, one_hot
+//   softmax.cpp      softmax, log_softmax, sparse softmax cross-entropy
+//   optimizers.cpp   fused optimizer updates
+#pragma once
+#include <memory>
+
+#include "backends/cpu/allocator.hpp"
+#include "backends/cpu/thread_pool.hpp"
+#include "temper/backend.hpp"
+
+namespace temper::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend();
+  ~CpuBackend() override;
+
+  std::string name() const override { return "cpu"; }
+  DeviceType device_type() const override { return DeviceType::CPU; }
+
+  // memory
+  std::shared_ptr<Buffer> allocate(std::size_t bytes) override;
+  void release(void* data, std::size_t bytes) noexcept override;
+  void to_host(const Tensor& src, void* dst) override;
+  void from_host(const void* src, Tensor& dst) override;
+  void copy(const Tensor& src, Tensor& dst) override;
+  void cast(const Tensor& src, Tensor& dst) override;
+
+  // fills and random
+  void fill(Tensor& dst, double value) override;
+  void random_uniform(Tensor& dst, double lo, double hi, std::uint64_t key,
+                      std::uint64_t counter) override;
+  void random_normal(Tensor& dst, double mean, double stddev, bool truncated, std::uint64_t key,
+                     std::uint64_t counter) override;
+  void dropout_mask(Tensor& mask, double rate, std::uint64_t key,
+                    std::uint64_t counter) override;
+
+  // element-wise
+  void unary(UnaryOp op, const Tensor& x, Tensor& y, double alpha) override;
+  void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
+                      double alpha) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void binary_scalar(BinaryOp op, const Tensor& a, double s, Tensor& out,
+                     bool scalar_first) override;
+  void clip(const Tensor& x, double lo, double hi, Tensor& out) override;
+  void clip_backward(const Tensor& x, double lo, double hi, const Tensor& dy,
+                     Tensor& dx) override;
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void axpy(double alpha, const Tensor& x, Tensor& y) override;
+  void scale(Tensor& x, double alpha) override;
+
+  // reductions
+  void reduce(ReduceOp op, const Tensor& x, std::span<const int> axes, Tensor& out) override;
+  void arg_reduce(bool is_max, const Tensor& x, int axis, Tensor& out) override;
+  void broadcast_to(const Tensor& x, Tensor& out) override;
+  double sum_squares(const Tensor& x) override;
+  bool all_finite(const Tensor& x) override;
+
+  // linear algebra
+  void matmul(const Tensor& a, const Tensor& b, Tensor& c, bool transpose_a, bool transpose_b,
+              double alpha, double beta) override;
+  void bias_add(Tensor& y, const Tensor& bias) override;
+  void bias_grad(const Tensor& dy, Tensor& db) override;
+
+  // shape movement
+  void transpose(const Tensor& x, std::span<const int> perm, Tensor& out) override;
+  void copy_axis_block(const Tensor& src, int axis, std::int64_t src_start, Tensor& dst,
+                       std::int64_t dst_start, std::int64_t length, bool accumulate) override;
+  void gather_rows(const Tensor& x, std::span<const std::int64_t> indices, Tensor& out) override;
+  void take(const Tensor& table, const Tensor& ids, Tensor& out) override;
+  void take_backward(const Tensor& ids, const Tensor& dout, Tensor& dtable) override;
+  void one_hot(const Tensor& labels, Tensor& out) override;
+
+  // softmax family
+  void softmax(const Tensor& x, Tensor& y, bool log) override;
+  void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx, bool log) override;
+  void sparse_softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& loss,
+                           Tensor& probs) override;
+  void sparse_softmax_xent_backward(const Tensor& probs, const Tensor& labels,
+                                    const Tensor& dloss, Tensor& dlogits) override;
+
+  // optimizers
+  void sgd_update(Tensor& w, const Tensor& g, Tensor* momentum_buf,
+                  const OptimizerStep& s) override;
+  void adam_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, Tensor* vhat,
+                   const OptimizerStep& s) override;
+  void rmsprop_update(Tensor& w, const Tensor& g, Tensor& v, Tensor* mg, Tensor* mom,
+                      const OptimizerStep& s) override;
+  void adagrad_update(Tensor& w, const Tensor& g, Tensor& acc, const OptimizerStep& s) override;
+  void adamax_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& u,
+                     const OptimizerStep& s) override;
+  void nadam_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& v,
+                    const OptimizerStep& s) override;
+
+  // threading
+  int num_threads() const override { return pool_.num_threads(); }
+  void set_num_threads(int n) override { pool_.set_num_threads(n); }
+
+  // CPU-specific
+  ThreadPool& pool() noexcept { return pool_; }
+  CachingAllocator& allocator() noexcept { return allocator_; }
+  AllocatorStats memory_stats() const { return allocator_.stats(); }
+  /// Frees every cached block (memory in use is untouched).
+  void empty_cache() noexcept { allocator_.empty_cache(); }
+
+ private:
+  CachingAllocator allocator_;
+  ThreadPool pool_;
+};
+
+/// Pins OpenBLAS to one thread per call (defined in gemm.cpp, the only <cblas.h> user).
+void configure_blas_threads();
+
+}  // namespace temper::cpu

@@ -1,0 +1,123 @@
+// layer.hpp — the base class of every layer (Keras: keras.layers.Layer).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "temper/config.hpp"
+#include "temper/initializers.hpp"
+#include "temper/random.hpp"
+#include "temper/regularizers.hpp"
+#include "temper/tensor.hpp"
+#include "temper/variable.hpp"
+
+namespace temper {
+
+/// The base of all layers (Keras: keras.layers.Layer).
+///
+/// A layer is built lazily: the first call (or the model's build) passes the input shape,
+/// with -1 for the batch axis, to `build()`, which creates the weights through `add_weight`.
+/// `call()` composes differentiable ops, so a subclass never writes a backward pass.
+/// `operator()` checks every later input against the shape the layer was built for and
+/// reports a mismatch as a ShapeError naming the layer and both shapes.
+class Layer {
+ public:
+  explicit Layer(std::string name = "", bool trainable = true);
+  virtual ~Layer();
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+  Layer(Layer&&) = default;
+  Layer& operator=(Layer&&) = default;
+
+  /// Keras class name, e.g. "Dense" (also the registry key).
+  virtual std::string class_name() const = 0;
+
+  const std::string& name() const noexcept { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  bool trainable() const noexcept { return trainable_; }
+  void set_trainable(bool t);
+  bool built() const noexcept { return built_; }
+
+  /// Creates the weights for inputs of `input_shape` (batch axis -1). Subclasses override
+  /// `build` and must call `Layer::build` (or set_built) at the end.
+  virtual void build(const Shape& input_shape);
+  /// Keras Layer.call: the forward computation on a built layer.
+  virtual Tensor call(const Tensor& inputs, bool training) = 0;
+  /// Keras Layer.__call__: builds on first use, validates the input shape, calls.
+  Tensor operator()(const Tensor& inputs, bool training = false);
+  /// Output shape for an input shape (batch axis may be -1). Throws ShapeError naming the
+  /// layer when the input does not fit. Default: identity.
+  virtual Shape compute_output_shape(const Shape& input_shape) const;
+  /// Checks an input shape against what this layer accepts (and, once built, against the
+  /// shape it was built for). Default: any shape before build; same non-batch axes after.
+  virtual void check_input_shape(const Shape& input_shape) const;
+
+  /// Keras get_config(): name, trainable, dtype and the layer's constructor arguments.
+  virtual Config get_config() const;
+
+  /// All weights, trainable first then non-trainable (Keras `layer.weights` order).
+  std::vector<VariablePtr> weights() const;
+  std::vector<VariablePtr> trainable_weights() const;
+  std::vector<VariablePtr> non_trainable_weights() const;
+  /// Regularization penalties of this layer's weights (Keras `layer.losses`).
+  std::vector<Tensor> regularization_losses() const;
+  std::int64_t count_params() const;
+
+  /// The shape the layer was built for (empty optional until built).
+  const std::optional<Shape>& build_input_shape() const noexcept { return build_shape_; }
+
+  /// Seeds the stream the layer draws its initial weights and noise from. Models hand each
+  /// layer a child of their own seeded generator so that runs are reproducible.
+  void set_generator(Generator g) { rng_ = g; }
+  Generator& generator() noexcept { return rng_; }
+
+ protected:
+  /// Keras add_weight: creates, initialises and registers a variable named
+  /// `<layer name>/<name>`.
+  VariablePtr add_weight(const std::string& name, const Shape& shape,
+                         const initializers::Initializer& initializer,
+                         const regularizers::Regularizer& regularizer = {},
+                         bool trainable = true);
+  void set_built(const Shape& input_shape);
+  /// Keras add_loss: a penalty computed during the current call (activity regularizers);
+  /// cleared at the start of each call.
+  void add_loss(Tensor loss) { call_losses_.push_back(std::move(loss)); }
+  /// Base config keys (name, trainable, dtype) to which subclasses add their own.
+  Config base_config() const;
+  /// "layer 'dense_1' (Dense)" for error messages.
+  std::string describe() const;
+
+ private:
+  std::string name_;
+  bool trainable_ = true;
+  bool built_ = false;
+  std::optional<Shape> build_shape_;
+  std::vector<VariablePtr> weights_;
+  std::vector<regularizers::Regularizer> regularizers_;
+  std::vector<Tensor> call_losses_;
+  Generator rng_{0};
+};
+
+using LayerPtr = std::shared_ptr<Layer>;
+
+/// A layer argument: any layer value (moved into shared ownership) or an existing shared
+/// layer. Lets `Sequential({layers::Dense(10), my_shared_layer})` mix both.
+class LayerRef {
+ public:
+  template <class L>
+    requires std::is_base_of_v<Layer, std::decay_t<L>> && (!std::is_lvalue_reference_v<L>)
+  LayerRef(L&& layer)  // NOLINT(google-explicit-constructor)
+      : ptr_(std::make_shared<std::decay_t<L>>(std::forward<L>(layer))) {}
+  template <class L>
+    requires std::is_base_of_v<Layer, L>
+  LayerRef(std::shared_ptr<L> layer) : ptr_(std::move(layer)) {}  // NOLINT
+  const LayerPtr& get() const noexcept { return ptr_; }
+
+ private:
+  LayerPtr ptr_;
+};
+
+}  // namespace temper

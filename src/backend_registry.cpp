@@ -1,0 +1,74 @@
+// The one piece of process-wide mutable state Temper has: which backend new tensors use.
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "backends/cpu/cpu_backend.hpp"
+#include "temper/backend.hpp"
+#include "temper/error.hpp"
+#include "temper/tensor.hpp"
+
+namespace temper {
+
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends;
+  Backend* current = nullptr;
+};
+
+// Deliberately leaked: tensors held in static objects may be destroyed after main returns,
+// and their buffers must still find a live backend to return memory to.
+Registry& registry() {
+  static Registry* r = new Registry();
+  return *r;
+}
+
+}  // namespace
+
+Buffer::~Buffer() { backend_->release(data_, bytes_); }
+
+std::vector<std::string> available_backends() { return {"cpu"}; }
+
+Backend& get_backend(std::string_view name) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (auto it = r.backends.find(name); it != r.backends.end()) return *it->second;
+  if (name == "cpu") {
+    auto b = detail::make_cpu_backend();
+    Backend& ref = *b;
+    r.backends.emplace(std::string(name), std::move(b));
+    return ref;
+  }
+  std::string known;
+  for (const auto& n : available_backends()) known += (known.empty() ? "" : ", ") + n;
+  throw UnknownNameError("unknown backend '" + std::string(name) + "': available backends are " +
+                         known);
+}
+
+Backend& default_backend() {
+  auto& r = registry();
+  {
+    std::lock_guard lock(r.mutex);
+    if (r.current) return *r.current;
+  }
+  Backend& b = get_backend("cpu");
+  std::lock_guard lock(r.mutex);
+  if (!r.current) r.current = &b;
+  return *r.current;
+}
+
+void set_default_backend(std::string_view name) {
+  Backend& b = get_backend(name);
+  {
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    r.current = &b;
+  }
+  spdlog::info("temper: default backend set to '{}' ({} threads)", b.name(), b.num_threads());
+}
+
+}  // namespace temper
