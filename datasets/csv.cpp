@@ -109,7 +109,7 @@ std::string join_names(const std::vector<std::string>& names) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i > 0) out += ", ";
-    out += "'" + names[i] + "'";
+    out += detail::in_quotes(names[i]);
   }
   return out;
 }
@@ -156,7 +156,7 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
     }
   }
   if (lines.empty()) {
-    throw IOError("'" + file + "' is empty" +
+    throw IOError(detail::in_quotes(file) + " is empty" +
                   (options.skip_rows > 0
                        ? " after skipping " + std::to_string(options.skip_rows) + " row(s)"
                        : std::string()));
@@ -168,7 +168,7 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
     names = split_fields(lines[0], options.delimiter, file);
     first_data = 1;
     if (lines.size() == 1) {
-      throw IOError("'" + file + "' has a header (line " + std::to_string(lines[0].number) +
+      throw IOError(detail::in_quotes(file) + " has a header (line " + std::to_string(lines[0].number) +
                     ") but no data rows");
     }
   } else {
@@ -204,7 +204,7 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
                         const std::string& what) {
     return IOError(file + ":" + std::to_string(line.number) + ": column '" + names[col] + "': " +
                    (cell.empty() ? std::string("empty cell, expected a number")
-                                 : "'" + cell + "' " + what));
+                                 : detail::in_quotes(cell) + " " + what));
   };
 
   for (std::size_t r = first_data; r < lines.size(); ++r) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/gzio.hpp"
 #include "datasets/idx_internal.hpp"
 #include "temper/datasets.hpp"
 #include "temper/error.hpp"
@@ -37,12 +38,12 @@ void require_file(const fs::path& file) {
 Split load_split(const fs::path& images_file, const fs::path& labels_file) {
   detail::IdxArray images = detail::read_idx_array(images_file);
   if (images.dtype != DType::UInt8 || images.shape.size() != 3) {
-    throw IOError("'" + images_file.string() + "': expected uint8 images of shape (N, 28, 28), found " +
+    throw IOError(detail::in_quotes(images_file.string()) + ": expected uint8 images of shape (N, 28, 28), found " +
                   dtype_name(images.dtype) + " " + shape_to_string(images.shape));
   }
   detail::IdxArray labels = detail::read_idx_array(labels_file);
   if (labels.dtype != DType::UInt8 || labels.shape.size() != 1) {
-    throw IOError("'" + labels_file.string() + "': expected uint8 labels of shape (N,), found " +
+    throw IOError(detail::in_quotes(labels_file.string()) + ": expected uint8 labels of shape (N,), found " +
                   dtype_name(labels.dtype) + " " + shape_to_string(labels.shape));
   }
   if (images.shape[0] != labels.shape[0]) {

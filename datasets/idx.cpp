@@ -77,7 +77,7 @@ T load_native(const unsigned char* p) {
 }  // namespace
 
 IdxArray read_idx_array(const std::filesystem::path& path) {
-  const std::string where = "'" + path.string() + "'";
+  const std::string where = in_quotes(path.string());
   GzReader in(path);
 
   std::array<unsigned char, 4> magic{};
@@ -215,9 +215,11 @@ Tensor read_idx(const std::filesystem::path& path) {
 }
 
 void write_idx(const std::filesystem::path& path, const Tensor& tensor, bool gzip) {
-  if (!tensor.defined()) throw ValueError("write_idx('" + path.string() + "'): tensor is undefined");
-  if (tensor.rank() < 1 || tensor.rank() > 255) {
-    throw ValueError("write_idx('" + path.string() + "'): IDX needs a rank between 1 and 255, got " +
+  const std::string where = detail::in_quotes(path.string());
+  if (!tensor.defined()) throw ValueError("write_idx(" + where + "): tensor is undefined");
+  const std::size_t rank = tensor.shape().size();
+  if (rank < 1 || rank > 255) {
+    throw ValueError("write_idx(" + where + "): IDX needs a rank between 1 and 255, got " +
                      shape_to_string(tensor.shape()));
   }
   unsigned char type = 0;
@@ -228,34 +230,24 @@ void write_idx(const std::filesystem::path& path, const Tensor& tensor, bool gzi
     case DType::Float64: type = 0x0E; break;
   }
 
-  std::vector<unsigned char> bytes(4 + 4 * static_cast<std::size_t>(tensor.rank()));
-  bytes[2] = type;
-  bytes[3] = static_cast<unsigned char>(tensor.rank());
-  for (int i = 0; i < tensor.rank(); ++i) {
-    const std::int64_t d = tensor.shape()[static_cast<std::size_t>(i)];
+  std::vector<unsigned char> header = {0, 0, type, static_cast<unsigned char>(rank)};
+  for (const std::int64_t d : tensor.shape()) {
     if (d < 0 || d > std::numeric_limits<std::uint32_t>::max()) {
-      throw ValueError("write_idx('" + path.string() + "'): extent " + std::to_string(d) +
-                       " of shape " + shape_to_string(tensor.shape()) +
-                       " does not fit IDX's 32-bit dimensions");
+      throw ValueError("write_idx(" + where + "): extent " + std::to_string(d) + " of shape " +
+                       shape_to_string(tensor.shape()) + " does not fit IDX's 32-bit dimensions");
     }
     const auto u = static_cast<std::uint32_t>(d);
-    unsigned char* p = bytes.data() + 4 + 4 * static_cast<std::size_t>(i);
-    p[0] = static_cast<unsigned char>(u >> 24);
-    p[1] = static_cast<unsigned char>(u >> 16);
-    p[2] = static_cast<unsigned char>(u >> 8);
-    p[3] = static_cast<unsigned char>(u);
+    for (int shift = 24; shift >= 0; shift -= 8) header.push_back(static_cast<unsigned char>(u >> shift));
   }
-  const std::size_t header = bytes.size();
   const std::size_t width = dtype_size(tensor.dtype());
-  bytes.resize(header + static_cast<std::size_t>(tensor.numel()) * width);
-  tensor.copy_to_host(bytes.data() + header, tensor.dtype());
+  std::vector<unsigned char> data(static_cast<std::size_t>(tensor.numel()) * width);
+  if (!data.empty()) tensor.copy_to_host(data.data(), tensor.dtype());
   if (width > 1 && std::endian::native == std::endian::little) {
-    for (std::size_t i = header; i + width <= bytes.size(); i += width) {
-      for (std::size_t a = i, b = i + width - 1; a < b; ++a, --b) std::swap(bytes[a], bytes[b]);
+    for (std::size_t i = 0; i + width <= data.size(); i += width) {
+      for (std::size_t lo = i, hi = i + width - 1; lo < hi; ++lo, --hi) std::swap(data[lo], data[hi]);
     }
   }
 
-  const std::string where = "'" + path.string() + "'";
   if (gzip) {
     errno = 0;
     gzFile f = gzopen(path.c_str(), "wb");
@@ -263,11 +255,12 @@ void write_idx(const std::filesystem::path& path, const Tensor& tensor, bool gzi
       throw IOError("cannot write " + where + ": " +
                     (errno != 0 ? std::strerror(errno) : "out of memory"));
     }
+    bool ok = gzwrite(f, header.data(), static_cast<unsigned>(header.size())) ==
+              static_cast<int>(header.size());
     std::size_t done = 0;
-    bool ok = true;
-    while (ok && done < bytes.size()) {
-      const auto chunk = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
-      ok = gzwrite(f, bytes.data() + done, chunk) == static_cast<int>(chunk);
+    while (ok && done < data.size()) {
+      const auto chunk = static_cast<unsigned>(std::min<std::size_t>(data.size() - done, 1u << 30));
+      ok = gzwrite(f, data.data() + done, chunk) == static_cast<int>(chunk);
       done += chunk;
     }
     const int rc = gzclose_w(f);
@@ -276,7 +269,8 @@ void write_idx(const std::filesystem::path& path, const Tensor& tensor, bool gzi
     errno = 0;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
     if (!f) throw IOError("cannot write " + where + ": " + std::strerror(errno));
-    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f.get()) == bytes.size();
+    const bool ok = std::fwrite(header.data(), 1, header.size(), f.get()) == header.size() &&
+                    std::fwrite(data.data(), 1, data.size(), f.get()) == data.size();
     const int rc = std::fclose(f.release());
     if (!ok || rc != 0) throw IOError("cannot write " + where + ": write failed (disk full?)");
   }

@@ -146,6 +146,14 @@ void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg>
                     CompileOptions options) {
   if (!optimizer.get()) throw ValueError("compile: optimizer is null");
   if (!loss.get()) throw ValueError("compile: loss is null");
+  // Resolve named metrics that do not depend on shapes now, so a typo fails at compile time
+  // and leaves the model as it was.
+  auto shape_dependent = [](const std::string& n) {
+    return n == "accuracy" || n == "acc" || n == "crossentropy" || n == "ce";
+  };
+  for (const auto* list : {&metrics, &options.weighted_metrics})
+    for (const auto& m : *list)
+      if (!m.ptr() && !shape_dependent(m.name())) (void)metrics::get(m.name());
   optimizer_ = optimizer.get();
   loss_ = loss.get();
   metric_args_ = std::move(metrics);
@@ -155,10 +163,6 @@ void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg>
   metrics_resolved_ = false;
   loss_tracker_ = std::make_shared<metrics::Mean>();
   loss_tracker_->set_name("loss");
-  // Resolve named metrics that do not depend on shapes now, so a typo fails at compile time.
-  for (const auto& m : metric_args_)
-    if (!m.ptr() && m.name() != "accuracy" && m.name() != "acc" && m.name() != "crossentropy" && m.name() != "ce")
-      (void)metrics::get(m.name());
   if (built()) trainable_at_compile_ = trainable_weights();
 }
 

@@ -13,9 +13,15 @@ namespace temper {
 namespace {
 
 std::string with_commas(std::int64_t n) {
-  std::string s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return n < 0 ? "-" + s : s;
+  // Built by appending: GCC 12 raises a false -Wrestrict on insert/prefix concatenation.
+  const std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  if (n < 0) out += '-';
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 std::string human_bytes(double bytes) {
@@ -110,7 +116,8 @@ void Model::summary(std::ostream& os, int line_length) const {
     non_trainable += w->numel();
     non_trainable_bytes += static_cast<double>(w->numel() * static_cast<std::int64_t>(dtype_size(w->value.dtype())));
   }
-  std::int64_t opt_params = optimizer_ ? optimizer_->count_params() : 0;
+  // Keras shows optimizer variables (slots plus iteration and learning rate) once it is built.
+  std::int64_t opt_params = optimizer_ && optimizer_->built() ? optimizer_->count_params() : 0;
   const std::int64_t all = trainable + non_trainable + opt_params;
   os << " Total params: " << with_commas(all) << " ("
      << human_bytes(trainable_bytes + non_trainable_bytes + 4.0 * static_cast<double>(opt_params)) << ")\n";

@@ -201,6 +201,11 @@ void CpuBackend::bias_add(Tensor& y, const Tensor& bias) {
     T* yp = y.data<T>();
     const T* bp = bias.data<T>();
     pool_.parallel_for(rows, std::max<i64>(1, kGrainCheap / C), [&](i64 r0, i64 r1) {
+      if (C < kLanes<T>) {  // narrow rows: plain loop, no padded vector per row
+        for (i64 r = r0; r < r1; ++r)
+          for (i64 c = 0; c < C; ++c) yp[r * C + c] += bp[c];
+        return;
+      }
       for (i64 r = r0; r < r1; ++r)
         simd_map<T>(C, [](B v, B bv) { return v + bv; }, yp + r * C, yp + r * C, bp);
     });

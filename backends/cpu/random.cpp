@@ -20,23 +20,26 @@ std::uint64_t derived_key(std::uint64_t key, std::uint64_t salt) {
   return Generator::hash(key ^ 0xD1B54A32D192ED03ull, salt);
 }
 
-/// Box-Muller normals z[k] for counters c0 + k (k < n) from the uniform streams of k1 and k2.
+/// Box-Muller normals z[k] for counters c0 + k (k < n <= kChunk) from the uniform streams of
+/// k1 and k2. Every element goes through the same vector code (the last batch is padded), so
+/// a value never depends on where a chunk boundary falls.
 void box_muller(std::uint64_t k1, std::uint64_t k2, std::uint64_t c0, i64 n, double* z) {
   using B = Batch<double>;
   constexpr i64 W = kLanes<double>;
-  alignas(64) double u1[kChunk], u2[kChunk];
+  alignas(64) double u1[kChunk + W], u2[kChunk + W], out[kChunk + W];
   for (i64 k = 0; k < n; ++k) {
     const auto c = c0 + static_cast<std::uint64_t>(k);
     u1[k] = 1.0 - Generator::uniform01(k1, c);  // (0, 1]: log is finite
     u2[k] = Generator::uniform01(k2, c);
   }
+  const i64 padded = (n + W - 1) / W * W;
+  for (i64 k = n; k < padded; ++k) u1[k] = u2[k] = 0.5;
   const B m2(-2.0), tau(6.283185307179586476925);
-  i64 k = 0;
-  for (; k + W <= n; k += W) {
+  for (i64 k = 0; k < padded; k += W) {
     const B r = xsimd::sqrt(m2 * xsimd::log(B::load_aligned(u1 + k)));
-    (r * xsimd::cos(tau * B::load_aligned(u2 + k))).store_aligned(z + k);
+    (r * xsimd::cos(tau * B::load_aligned(u2 + k))).store_aligned(out + k);
   }
-  for (; k < n; ++k) z[k] = std::sqrt(-2.0 * std::log(u1[k])) * std::cos(6.283185307179586476925 * u2[k]);
+  std::memcpy(z, out, static_cast<std::size_t>(n) * sizeof(double));
 }
 
 }  // namespace

@@ -148,6 +148,13 @@ void reduce_3d(CpuBackend& be, const T* x, i64 O, i64 R, i64 I, T* out) {
       T* acc = nb > 1 ? pp + (o * nb + blk) * I + j0 : out + o * I + j0;
       const T* src = x + (o * R + r0) * I + j0;
       std::memcpy(acc, src, static_cast<std::size_t>(len) * sizeof(T));
+      if (len < kLanes<T>) {  // narrow: no padded vector per row
+        for (i64 r = r0 + 1; r < r1; ++r) {
+          src += I;
+          for (i64 j = 0; j < len; ++j) acc[j] = Rd::sop(acc[j], src[j]);
+        }
+        continue;
+      }
       for (i64 r = r0 + 1; r < r1; ++r) {
         src += I;
         simd_map<T>(len, [](B a, B v) { return Rd::vop(a, v); }, acc, acc, src);

@@ -184,30 +184,37 @@ class Dataset {
   /// Same data, reshuffled every epoch from `seed` when `on` (Keras fit(shuffle=True)).
   Dataset shuffle(bool on = true, std::uint64_t seed = 0) const;
 
-  /// Rows [begin, end) as a view, keeping the batch and shuffle settings.
+  /// Rows [begin, end) as a view, keeping the batch and shuffle settings (tf.data
+  /// `skip(begin).take(end - begin)`, without copying).
   Dataset take(std::int64_t begin, std::int64_t end) const;
   /// {first part, last `fraction` of the rows}, both views, cut before any shuffling: Keras's
   /// fit(validation_split=fraction). The cut is at floor(N * (1 - fraction)); a fraction
   /// outside (0, 1) or a split leaving either part empty is a ValueError.
   std::pair<Dataset, Dataset> split(double fraction) const;
 
+  /// Number of rows (Keras: `len(x)`; tf.data `cardinality()` before batching).
   std::int64_t size() const noexcept;
   std::int64_t batch_size() const noexcept { return batch_size_; }
   bool drop_remainder() const noexcept { return drop_remainder_; }
   bool shuffled() const noexcept { return shuffle_; }
   std::uint64_t seed() const noexcept { return seed_; }
-  /// Batches per epoch: ceil(size / batch_size), or floor with drop_remainder.
+  /// Batches per epoch, Keras's `steps_per_epoch`: ceil(size / batch_size), or floor with
+  /// drop_remainder.
   std::int64_t num_batches() const noexcept;
 
   const Tensor& x() const noexcept { return x_; }
   const Tensor& y() const noexcept { return y_; }
   const Tensor& sample_weight() const noexcept { return sample_weight_; }
 
-  /// Prepares epoch `epoch` (0-based): computes its permutation when shuffling. Must be called
-  /// before get_batch on a shuffled dataset.
+  /// Prepares epoch `epoch` (0-based): computes its permutation when shuffling. Keras:
+  /// PyDataset.on_epoch_end / tf.data's reshuffle_each_iteration. Taking the epoch number
+  /// instead of advancing hidden state lets a resumed run (initial_epoch) reproduce the order.
+  /// Must be called before get_batch on a shuffled dataset.
   void start_epoch(int epoch);
-  /// Batch `i` of the current epoch, 0 <= i < num_batches(). Throws ValueError for a bad
-  /// index and StateError for a shuffled dataset whose epoch has not been started.
+  /// Batch `i` of the current epoch, 0 <= i < num_batches() (Keras: PyDataset.__getitem__).
+  /// Random access rather than an iterator so that a training loop can count, skip or log
+  /// steps freely. Throws ValueError for a bad index and StateError for a shuffled dataset
+  /// whose epoch has not been started.
   Batch get_batch(std::int64_t i) const;
   /// Row order of the current epoch (empty when not shuffling: rows are in order).
   std::span<const std::int64_t> order() const noexcept { return order_; }
@@ -224,9 +231,12 @@ class Dataset {
   std::vector<std::int64_t> order_;
 };
 
-/// The permutation of 0..n-1 used for epoch `epoch` of a dataset shuffled with `seed`
-/// (exposed so that other input pipelines shuffle the same way). Fisher–Yates driven by the
-/// counter-based Generator::hash, so it does not depend on the backend or thread count.
+/// The permutation of 0..n-1 used for epoch `epoch` of a dataset shuffled with `seed`.
+///
+/// Keras has no public equivalent (it calls np.random.shuffle inside fit); it is exposed so
+/// that other input pipelines shuffle exactly like Dataset. Fisher–Yates driven by the
+/// counter-based Generator::hash, so the order depends on (seed, epoch) only, never on the
+/// backend, the thread count or other users of a random stream.
 std::vector<std::int64_t> epoch_permutation(std::int64_t n, std::uint64_t seed, int epoch);
 
 }  // namespace temper::datasets

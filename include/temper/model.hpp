@@ -107,7 +107,7 @@ struct EvaluateOptions {
 struct PredictOptions {
   std::int64_t batch_size = 32;
   int verbose = 1;
-  std::optional<std::int64_t> steps;
+  std::optional<std::int64_t> steps{};
   std::vector<CallbackPtr> callbacks{};
 };
 

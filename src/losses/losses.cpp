@@ -382,9 +382,13 @@ std::pair<Tensor, Tensor> sparse_xent(const Tensor& y_true, const Tensor& y_pred
 
   Tensor res;
   if (from_logits) {
-    Tensor logits2 = ops::reshape(p, {-1, classes});
-    res = ops::sparse_softmax_cross_entropy(logits2, ids.reshape({-1}));
-    res = ops::reshape(res, expected);
+    // The fused kernel takes (N, C) logits; the usual (N, C) case needs no reshape nodes.
+    if (p.rank() == 2) {
+      res = ops::sparse_softmax_cross_entropy(p, ids);
+    } else {
+      res = ops::sparse_softmax_cross_entropy(ops::reshape(p, {-1, classes}), ids.reshape({-1}));
+      res = ops::reshape(res, expected);
+    }
   } else {
     Tensor q = ops::divide(p, ops::sum(p, {-1}, true));
     Tensor log_prob = ops::log(ops::clip(q, kEpsilon, 1.0 - kEpsilon));

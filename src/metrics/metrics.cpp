@@ -697,7 +697,8 @@ void AUC::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor&
     double total_pos = 0.0, total_neg = 0.0;
     for (std::size_t i = 0; i < m; ++i) {
       const double w = weight ? weight[i] : 1.0;
-      const double pi = std::clamp(pred[i], 0.0, 1.0);
+      // A NaN score would make the bucket index undefined; count it as the lowest score.
+      const double pi = std::isnan(pred[i]) ? 0.0 : std::clamp(pred[i], 0.0, 1.0);
       const double b = std::max(std::ceil(pi * static_cast<double>(nt - 1)) - 1.0, 0.0);
       const auto bucket = static_cast<std::size_t>(b);
       const double pos = label[i] * w, neg = (1.0 - label[i]) * w;
@@ -1013,6 +1014,7 @@ const std::vector<Entry>& registry() {
                      throw ConfigError("AUC: multi_label=true is not supported");
                    if (r.has("label_weights"))
                      throw ConfigError("AUC: label_weights are not supported");
+                   r.ignore("label_weights");
                    r.ignore("num_labels");
                    o.name = r.name(o.name);
                    r.finish();
