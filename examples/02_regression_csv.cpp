@@ -74,8 +74,8 @@ int main() try {
   model.compile(optimizers::Adam(1e-3), "mean_squared_error", {"mean_absolute_error"});
   model.summary();
 
-  // 6. Train for 150 short epochs quietly (verbose = 0); History keeps every epoch's loss.
-  History history = model.fit(x_train, y_train, {.batch_size = 32, .epochs = 150, .verbose = 0,
+  // 6. Train for 40 short epochs quietly (verbose = 0); History keeps every epoch's loss.
+  History history = model.fit(x_train, y_train, {.batch_size = 32, .epochs = 40, .verbose = 0,
                                                   .validation_split = 0.1});
   std::printf("loss went from %.4f (epoch 1) to %.4f (epoch %zu)\n", history["loss"].front(),
               history["loss"].back(), history["loss"].size());

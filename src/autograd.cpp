@@ -10,6 +10,29 @@ namespace temper {
 namespace {
 // Grad mode is per thread, like PyTorch's; it is not shared state between threads.
 thread_local bool g_grad_enabled = true;
+
+// Deleter of graph nodes. Destroying a node drops its inputs, whose records own the nodes
+// that produced them, and so on: with the default deleter a long graph that is dropped
+// without a backward pass (a long unrolled loop, gradients() results, a loss summed over an
+// epoch) is destroyed recursively and overflows the stack. Nodes released while another is
+// being destroyed are queued and destroyed by the outermost call, one at a time.
+void delete_node(Node* node) {
+  // A plain pointer (no thread_local destructor), so that nodes released during static
+  // destruction at exit still work.
+  thread_local std::vector<Node*>* active = nullptr;
+  if (active) {
+    active->push_back(node);
+    return;
+  }
+  std::vector<Node*> queue{node};
+  active = &queue;
+  while (!queue.empty()) {
+    Node* next = queue.back();
+    queue.pop_back();
+    delete next;  // may queue the nodes of its inputs
+  }
+  active = nullptr;
+}
 }  // namespace
 
 bool grad_enabled() noexcept { return g_grad_enabled; }
@@ -23,7 +46,7 @@ Tensor record(const std::string& name, Tensor output, std::vector<Tensor> inputs
   bool any = false;
   for (const auto& t : inputs) any = any || t.requires_grad();
   if (!any) return output;
-  auto node = std::make_shared<Node>();
+  auto node = std::shared_ptr<Node>(new Node, delete_node);
   node->name = name;
   node->inputs = std::move(inputs);
   node->backward = std::move(backward_fn);
@@ -86,10 +109,11 @@ Tensor seed_gradient(const Tensor& output, const Tensor& grad_output) {
   return Tensor::ones(output.shape(), output.dtype(), &output.backend());
 }
 
-// Runs the backward pass. Leaf gradients go to `on_leaf(meta, grad)`.
-template <class OnLeaf>
+// Runs the backward pass. Leaf gradients go to `on_leaf(meta, grad)`; the complete gradient
+// of each op's output goes to `on_node(node, grad)` just before the op's backward runs.
+template <class OnLeaf, class OnNode>
 void run_backward(const Tensor& output, const Tensor& grad_output, OnLeaf on_leaf,
-                  bool release_graph) {
+                  OnNode on_node, bool release_graph) {
   const auto& meta = output.autograd_meta();
   if (!meta || !meta->requires_grad)
     throw StateError("backward: the tensor does not require a gradient (no variable took part "
@@ -108,6 +132,7 @@ void run_backward(const Tensor& output, const Tensor& grad_output, OnLeaf on_lea
     if (it == grads.end()) continue;
     Tensor g = std::move(it->second);
     grads.erase(it);
+    on_node(node, g);
     if (!node->backward)
       throw StateError("backward through '" + node->name +
                        "' a second time: its saved tensors were already freed");
@@ -142,21 +167,36 @@ void backward(const Tensor& output, const Tensor& grad_output) {
           accumulate(*m->grad, g);
         }
       },
-      /*release_graph=*/true);
+      [](Node*, const Tensor&) {}, /*release_graph=*/true);
 }
 
 std::vector<Tensor> gradients(const Tensor& output, const std::vector<Tensor>& wrt,
                               const Tensor& grad_output) {
+  // Leaves collect what reaches them; for an intermediate tensor (Keras/TF: a watched
+  // tensor computed inside the tape) the gradient of its op's output is captured when that
+  // op runs, by which time every consumer has contributed.
   std::unordered_map<AutogradMeta*, Tensor> found;
+  std::unordered_map<Node*, Tensor> at_node;
+  for (const auto& x : wrt)
+    if (x.autograd_meta() && x.autograd_meta()->grad_fn)
+      at_node.emplace(x.autograd_meta()->grad_fn.get(), Tensor());
   run_backward(
       output, grad_output,
       [&](AutogradMeta* m, const Tensor& g) { accumulate(found[m], g); },
+      [&](Node* n, const Tensor& g) {
+        if (auto it = at_node.find(n); it != at_node.end()) it->second = g;
+      },
       /*release_graph=*/false);
   std::vector<Tensor> out;
   out.reserve(wrt.size());
   for (const auto& x : wrt) {
-    auto it = x.autograd_meta() ? found.find(x.autograd_meta().get()) : found.end();
-    out.push_back(it == found.end() ? Tensor() : it->second);
+    const auto& m = x.autograd_meta();
+    if (m && m->grad_fn) {
+      out.push_back(at_node[m->grad_fn.get()]);
+    } else {
+      auto it = m ? found.find(m.get()) : found.end();
+      out.push_back(it == found.end() ? Tensor() : it->second);
+    }
   }
   return out;
 }

@@ -72,9 +72,9 @@ class History : public Callback {
 class Progbar {
  public:
   struct Options {
-    std::optional<std::int64_t> target;  ///< number of steps (unknown when empty)
+    std::optional<std::int64_t> target{};  ///< number of steps (unknown when empty)
     int verbose = 1;
-    std::optional<bool> interactive;     ///< default: whether stdout is a terminal
+    std::optional<bool> interactive{};   ///< default: whether stdout is a terminal
     std::FILE* stream = nullptr;         ///< default: stdout
   };
   explicit Progbar(Options options);

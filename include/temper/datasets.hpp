@@ -97,9 +97,9 @@ struct CsvOptions {
   bool header = true;
   /// The target column, by name or by position ("4"; negative counts from the end, "-1").
   /// Unset: no targets, and y is undefined.
-  std::optional<std::string> label_column;
+  std::optional<std::string> label_column{};
   /// Input columns by name or position; empty means every column except the label.
-  std::vector<std::string> feature_columns;
+  std::vector<std::string> feature_columns{};
   /// True: labels are integer class ids, returned int32 (for sparse categorical losses).
   /// False: regression targets, returned float32.
   bool label_is_class = true;
