@@ -128,6 +128,20 @@ Initializer::Initializer(std::string class_name, Config config)
         throw ConfigError("initializer " + class_name_ + " has no argument '" + k + "'");
       config_[k] = v;
     }
+  if (class_name_ == "VarianceScaling") {
+    // Keras validates these in the constructor (ValueError), not on the first draw.
+    const Config& c = config_;
+    if (!c["scale"].is_number() || c["scale"].get<double>() <= 0)
+      throw ValueError("VarianceScaling: scale must be a positive number, got " + c["scale"].dump());
+    const auto mode = c["mode"].is_string() ? c["mode"].get<std::string>() : c["mode"].dump();
+    if (mode != "fan_in" && mode != "fan_out" && mode != "fan_avg")
+      throw ValueError("VarianceScaling: mode must be one of fan_in, fan_out, fan_avg, got '" + mode + "'");
+    const auto dist = c["distribution"].is_string() ? c["distribution"].get<std::string>()
+                                                    : c["distribution"].dump();
+    if (dist != "truncated_normal" && dist != "untruncated_normal" && dist != "uniform")
+      throw ValueError("VarianceScaling: distribution must be one of truncated_normal, "
+                       "untruncated_normal, uniform, got '" + dist + "'");
+  }
 }
 
 Config Initializer::get_config() const {

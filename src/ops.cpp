@@ -287,6 +287,10 @@ Tensor softmax_last(const Tensor& x0, bool log_form) {
 }
 
 Tensor softmax_axis(const Tensor& x, int axis, bool log_form) {
+  require_defined(x, log_form ? "log_softmax" : "softmax");
+  if (x.rank() == 0)
+    throw ShapeError(std::string(log_form ? "log_softmax" : "softmax") +
+                     " needs a tensor of rank >= 1, got a scalar");
   const int a = normalize_axis(axis, x.rank());
   if (a == x.rank() - 1) return softmax_last(x, log_form);
   std::vector<int> perm(static_cast<std::size_t>(x.rank()));
@@ -344,8 +348,11 @@ Tensor min(const Tensor& x, std::vector<int> axes, bool keepdims) {
 }
 
 namespace {
-Tensor arg_op(bool is_max, const Tensor& x, int axis) {
-  require_defined(x, "argmax");
+Tensor arg_op(bool is_max, const Tensor& x0, int axis) {
+  require_defined(x0, is_max ? "argmax" : "argmin");
+  // The kernel compares floats; integer inputs (labels) go through float64, which holds every
+  // int32 exactly.
+  const Tensor x = is_floating(x0.dtype()) ? x0 : x0.astype(DType::Float64);
   const int a = normalize_axis(axis, x.rank());
   Shape s = x.shape();
   s.erase(s.begin() + a);

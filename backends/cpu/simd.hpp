@@ -30,9 +30,18 @@ inline void store_partial(const Batch<T>& v, T* p, std::int64_t r) noexcept {
   std::memcpy(p, buf, static_cast<std::size_t>(r) * sizeof(T));
 }
 
+// The loop drivers are flattened: everything f calls (xsimd's exp, tanh, erf ...) is inlined
+// into the loop, instead of one out-of-line call per vector when a translation unit uses a
+// function many times.
+#if defined(__GNUC__)
+#define TEMPER_FLATTEN [[gnu::flatten]]
+#else
+#define TEMPER_FLATTEN
+#endif
+
 /// out[i] = f(in0[i], in1[i], ...) for i < n. `out` may equal an input.
 template <class T, class F, class... In>
-inline void simd_map(std::int64_t n, F&& f, T* out, const In*... in) {
+TEMPER_FLATTEN inline void simd_map(std::int64_t n, F&& f, T* out, const In*... in) {
   constexpr std::int64_t W = kLanes<T>;
   std::int64_t i = 0;
   for (; i + W <= n; i += W) f(Batch<T>::load_unaligned(in + i)...).store_unaligned(out + i);
@@ -42,7 +51,7 @@ inline void simd_map(std::int64_t n, F&& f, T* out, const In*... in) {
 /// f(in, io) over n elements where `in` holds read-only batches and `io` batches that f
 /// updates in place and that are stored back.
 template <class T, std::size_t NI, std::size_t NO, class F>
-inline void simd_update(std::int64_t n, F&& f, const std::array<const T*, NI>& in,
+TEMPER_FLATTEN inline void simd_update(std::int64_t n, F&& f, const std::array<const T*, NI>& in,
                         const std::array<T*, NO>& io) {
   constexpr std::int64_t W = kLanes<T>;
   std::array<Batch<T>, NI> bi;
