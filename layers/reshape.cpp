@@ -50,9 +50,9 @@ Shape Reshape::compute_output_shape(const Shape& s) const {
 }
 
 Tensor Reshape::call(const Tensor& x, bool) {
-  Shape s{x.shape()[0]};
-  s.insert(s.end(), options_.target_shape.begin(), options_.target_shape.end());
-  return ops::reshape(x, s);
+  // Resolve a -1 from the per-sample size (not the total), so that an empty batch reshapes
+  // like any other; compute_output_shape also rejects a target that does not fit.
+  return ops::reshape(x, compute_output_shape(x.shape()));
 }
 
 Config Reshape::get_config() const {

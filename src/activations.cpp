@@ -46,8 +46,11 @@ Fn lookup(const std::string& name) {
 
 Activation::Activation() : Activation("linear") {}
 Activation::Activation(const char* name) : Activation(std::string(name)) {}
+// Keras resolves aliases to the function itself, so its configs carry the canonical name
+// ("swish" serialises as "silu").
 Activation::Activation(const std::string& name)
-    : name_(name.empty() || name == "None" ? "linear" : name), fn_(lookup(name)) {}
+    : name_(name.empty() || name == "None" ? "linear" : name == "swish" ? "silu" : name),
+      fn_(lookup(name)) {}
 Activation::Activation(std::string name, std::function<Tensor(const Tensor&)> fn)
     : name_(std::move(name)), fn_(std::move(fn)) {
   if (!fn_) throw ValueError("activation '" + name_ + "': the function is empty");

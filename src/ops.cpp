@@ -466,7 +466,11 @@ Tensor reshape(const Tensor& x, const Shape& shape0) {
 
 Tensor flatten(const Tensor& x) {
   if (x.rank() < 1) throw ShapeError("flatten needs a tensor of rank >= 1");
-  return reshape(x, {x.shape()[0], x.shape()[0] ? x.numel() / x.shape()[0] : 0});
+  // The product of the trailing extents, not numel / batch: an empty batch (0, 3, 4) still
+  // flattens to (0, 12).
+  std::int64_t row = 1;
+  for (int i = 1; i < x.rank(); ++i) row *= x.shape()[static_cast<std::size_t>(i)];
+  return reshape(x, {x.shape()[0], row});
 }
 
 Tensor transpose(const Tensor& x, std::vector<int> perm) {

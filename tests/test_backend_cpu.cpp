@@ -119,7 +119,8 @@ const std::int64_t kSizes[] = {1, 7, 1023, 100003};
 // ---- reference math ------------------------------------------------------------------------
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kSeluAlpha = 1.67326324, kSeluScale = 1.05070098;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 

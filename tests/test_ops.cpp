@@ -333,9 +333,8 @@ TEST_CASE("ops: unary and activation forward values, float64 and float32") {
        [](double x) { return x > 0 ? x : std::expm1(x); }},
       {"elu(0.5)", [](const Tensor& t) { return ops::elu(t, 0.5); },
        [](double x) { return x > 0 ? x : 0.5 * std::expm1(x); }},
-      // BACKEND BUG (reported): backends/cpu/elementwise.cpp truncates the SELU constants to
-      // 1.67326324 / 1.05070098; Keras's backends use the full-precision values below, so
-      // float64 results are off by ~7e-9 relative.
+      // full-precision constants, as Keras's backends use (a truncated 1.67326324 /
+      // 1.05070098 is off by ~7e-9 relative and fails here)
       {"selu", [](const Tensor& t) { return ops::selu(t); },
        [](double x) { return kSeluScale * (x > 0 ? x : kSeluAlpha * std::expm1(x)); }},
       {"softplus", [](const Tensor& t) { return ops::softplus(t); },
@@ -542,6 +541,8 @@ TEST_CASE("ops: shape ops forward") {
   CHECK(ops::reshape(x, {4, -1}).shape() == Shape{4, 6});
   check_close(ops::reshape(x, {4, -1}), v);
   CHECK(ops::flatten(x).shape() == Shape{2, 12});
+  CHECK(ops::flatten(Tensor::zeros({0, 3, 4})).shape() == Shape{0, 12});
+  CHECK(ops::flatten(random_tensor({3}, 1)).shape() == Shape{3, 1});
   check_close(ops::flatten(x), v);
   CHECK(ops::expand_dims(x, 0).shape() == Shape{1, 2, 3, 4});
   CHECK(ops::expand_dims(x, -1).shape() == Shape{2, 3, 4, 1});
@@ -1011,6 +1012,28 @@ TEST_CASE("grad: shape ops") {
   check_close(g2[0], {1, 2});
 }
 
+TEST_CASE("grad: backward passes that read offset views") {
+  // Constants that are slice_rows views (offset != 0) saved by an op for its backward pass.
+  Tensor big = random_tensor({8, 4}, 490);
+  Tensor c = big.slice_rows(3, 6);  // (3, 4) at offset 12
+  check_gradients([c](const Inputs& v) { return ops::linear(c, v[0], v[1]); },
+                  {random_tensor({4, 2}, 491), random_tensor({2}, 492)});
+  check_gradients([c](const Inputs& v) { return ops::matmul(v[0], c); }, {random_tensor({2, 3}, 493)});
+  check_gradients([c](const Inputs& v) { return ops::matmul(c, v[0], true, false); }, {random_tensor({3, 2}, 494)});
+  check_gradients([c](const Inputs& v) { return ops::multiply(v[0], c) + ops::divide(c, v[0] + 3.0); },
+                  {random_tensor({3, 4}, 495)});
+  check_gradients([c](const Inputs& v) { return ops::maximum(c, v[0]); }, {random_tensor({4}, 496)});
+  check_gradients([c](const Inputs& v) { return ops::where(ops::greater(c, 0.0), v[0], c); }, {random_tensor({3, 4}, 497)});
+  Tensor ids = i32({0, 7, 1, 2, 5}, {5}).slice_rows(2, 5);  // 1, 2, 5
+  check_gradients([ids](const Inputs& v) { return ops::take(v[0], ids); }, {random_tensor({6, 2}, 498)});
+  Tensor labels = i32({9, 9, 0, 3, 1}, {5}).slice_rows(2, 5);
+  check_gradients([labels](const Inputs& v) { return ops::sparse_softmax_cross_entropy(v[0], labels); },
+                  {random_tensor({3, 4}, 499)});
+  // the input itself viewed at an offset inside f (reshape + slice of a recorded tensor)
+  check_gradients([](const Inputs& v) { return ops::softmax(ops::slice(v[0].reshape({4, 3}), 0, 1, 3)); },
+                  {random_tensor({12}, 500)});
+}
+
 TEST_CASE("grad: sparse_softmax_cross_entropy") {
   Tensor labels = i32({1, 0, 4, 4}, {4});
   check_gradients([labels](const Inputs& v) { return ops::sparse_softmax_cross_entropy(v[0], labels); },
@@ -1042,4 +1065,15 @@ TEST_CASE("grad: dropout's gradient is its mask") {
     Generator fixed(11);
     return ops::dropout(v[0], 0.5, fixed);
   }, {random_tensor({4, 5}, 471)});
+}
+
+// The checker itself must be able to fail: a deliberately wrong backward (gradient x2) is
+// reported. doctest counts this test as passing only when its assertions fail.
+TEST_CASE("grad: the checker rejects a wrong gradient" * doctest::should_fail()) {
+  check_gradients([](const Inputs& v) {
+    Tensor x = v[0];
+    return record("wrong_square", ops::square(x.detach()), {x}, [x](const Tensor& g) {
+      return std::vector<Tensor>{ops::multiply(ops::multiply(g, x), 4.0)};  // should be 2gx
+    });
+  }, {random_tensor({3}, 480)});
 }

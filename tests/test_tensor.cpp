@@ -4,6 +4,7 @@
 // the errors a user meets first.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -315,6 +316,11 @@ TEST_CASE("tensor: reductions, matmul, argmax, softmax, gather on offset views")
   Tensor table = arange32({6, 2}).slice_rows(2, 6);  // rows [4,5],[6,7],[8,9],[10,11]
   Tensor ids = i32({9, 9, 3, 0, 1}, {5}).slice_rows(2, 5);  // 3, 0, 1
   check_values(ops::take(table, ids), {10, 11, 4, 5, 6, 7});
+  // the backend's row gather (how batches are cut from a dataset) reads a view's offset
+  Tensor rows = Tensor::empty({3, 4});
+  const std::int64_t idx[] = {1, 0, 1};
+  v.backend().gather_rows(v, idx, rows);
+  check_values(rows, {12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15});
   // one_hot of a view
   check_values(ops::one_hot(ids, 4), {0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0});
   // transpose, slice and concatenate of views
@@ -348,6 +354,18 @@ TEST_CASE("tensor: autograd through offset views") {
   Tensor z = ops::sum(ops::square(xv));
   z.backward();
   check_values(xv.grad(), {12, 14, 16, 18, 20, 22});
+}
+
+TEST_CASE("tensor: to() another backend handle copies") {
+  Tensor a = arange32({2, 3}).slice_rows(1, 2);
+  Tensor b = a.to(default_backend());
+  CHECK(b.buffer() != a.buffer());
+  CHECK(b.shape() == Shape{1, 3});
+  check_values(b, {3, 4, 5});
+  CHECK(&b.backend() == &default_backend());
+  CHECK(get_backend("cpu").name() == "cpu");
+  const auto names = available_backends();
+  CHECK(std::find(names.begin(), names.end(), "cpu") != names.end());
 }
 
 TEST_CASE("tensor: clone and detach") {

@@ -45,9 +45,9 @@ const char* unary_name(UnaryOp op) {
   return "?";
 }
 
-// Keras constants.
-constexpr double kSeluAlpha = 1.67326324;
-constexpr double kSeluScale = 1.05070098;
+// Keras 3 (keras/src/activations/activations.py) constants, full precision.
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
 constexpr double kSqrt1_2 = 0.70710678118654752440;     // 1/sqrt(2)
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1/sqrt(2*pi)
 constexpr double kSqrt2OverPi = 0.79788456080286535588; // sqrt(2/pi)

@@ -31,6 +31,31 @@ void gemm1(bool ta, bool tb, i64 M, i64 N, i64 K, T alpha, const T* A, i64 lda, 
       for (i64 j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
     return;
   }
+  // A product with a single row or column is a matrix-vector product: gemv reads the matrix
+  // once, where gemm would first copy (pack) all of it. This is the batch-1 inference path.
+  if (M == 1 || N == 1) {
+    auto gemv = [](CBLAS_TRANSPOSE t, i64 rows, i64 cols, T al, const T* mat, i64 ld, const T* x, i64 incx,
+                   T be, T* y, i64 incy) {
+      if constexpr (std::is_same_v<T, float>)
+        cblas_sgemv(CblasRowMajor, t, static_cast<blasint>(rows), static_cast<blasint>(cols), al, mat,
+                    static_cast<blasint>(ld), x, static_cast<blasint>(incx), be, y, static_cast<blasint>(incy));
+      else
+        cblas_dgemv(CblasRowMajor, t, static_cast<blasint>(rows), static_cast<blasint>(cols), al, mat,
+                    static_cast<blasint>(ld), x, static_cast<blasint>(incx), be, y, static_cast<blasint>(incy));
+    };
+    if (M == 1) {
+      // c (N) = op(B)^T a, where a is row 0 of op(A).
+      const i64 inca = ta ? lda : 1;
+      if (!tb) gemv(CblasTrans, K, N, alpha, B, ldb, A, inca, beta, C, 1);
+      else gemv(CblasNoTrans, N, K, alpha, B, ldb, A, inca, beta, C, 1);
+    } else {
+      // c (M, column 0) = op(A) b, where b is column 0 of op(B).
+      const i64 incb = tb ? 1 : ldb;
+      if (!ta) gemv(CblasNoTrans, M, K, alpha, A, lda, B, incb, beta, C, ldc);
+      else gemv(CblasTrans, K, M, alpha, A, lda, B, incb, beta, C, ldc);
+    }
+    return;
+  }
   const auto TA = ta ? CblasTrans : CblasNoTrans;
   const auto TB = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>)

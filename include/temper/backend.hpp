@@ -66,7 +66,7 @@ enum class ReduceOp : std::uint8_t { Sum, Mean, Max, Min, Prod };
 /// Hyper-parameters of one fused optimizer step (Keras formulas; see optimizers.hpp).
 struct OptimizerStep {
   double lr = 0.001;      ///< learning rate at this step
-  double beta1 = 0.9;     ///< Adam/Adamax/Nadam first moment decay; SGD momentum; RMSprop rho
+  double beta1 = 0.9;     ///< Adam/Adamax/Nadam first moment decay; RMSprop rho
   double beta2 = 0.999;   ///< second moment decay
   double epsilon = 1e-7;  ///< Keras epsilon
   std::int64_t t = 1;     ///< 1-based iteration count (for bias correction)
