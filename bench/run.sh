@@ -41,6 +41,11 @@ for r in $(seq 1 "$reps"); do
     echo "== rep $r: pytorch, best configuration (2 threads, OMP_WAIT_POLICY=passive)"
     OMP_WAIT_POLICY=passive /usr/bin/time -f "%M" -o "$out/torch_r$r.rss" \
       "$PY" "$shared/bench/torch_bench.py" --models mlp --epochs "$epochs" --out "$out/torch_r$r.json"
+    # Which PyTorch setting is best depends on the CPU: on some machines one thread beats two.
+    echo "== rep $r: pytorch, 1 thread"
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/time -f "%M" -o "$out/torch1t_r$r.rss" \
+      "$PY" "$shared/bench/torch_bench.py" --models mlp --threads 1 --epochs "$epochs" --skip-inference \
+      --out "$out/torch1t_r$r.json"
   else
     echo "== python3-torch not available: PyTorch column skipped (use --install-torch)"
   fi

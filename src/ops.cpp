@@ -79,8 +79,8 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a0, const Tensor& 
   if (!grad) return out;
   return record(name, out, {a, b}, [a, b, out, grad](const Tensor& g) {
     auto gs = grad(g, a, b, out);
-    return std::vector<Tensor>{gs[0].defined() ? unbroadcast(gs[0], a.shape()) : Tensor(),
-                               gs[1].defined() ? unbroadcast(gs[1], b.shape()) : Tensor()};
+    return std::vector<Tensor>{gs[0].defined() && a.requires_grad() ? unbroadcast(gs[0], a.shape()) : Tensor(),
+                               gs[1].defined() && b.requires_grad() ? unbroadcast(gs[1], b.shape()) : Tensor()};
   });
 }
 
@@ -96,7 +96,14 @@ Tensor compare(BinaryOp op, const Tensor& a, const Tensor& b) {
 Tensor scalar_op(BinaryOp op, const char* name, const Tensor& a0, double s, bool scalar_first,
                  std::function<Tensor(const Tensor& g, const Tensor& a, const Tensor& out)> grad) {
   require_defined(a0, name);
-  Tensor a = as_float(a0);
+  if (!is_floating(a0.dtype())) {
+    // Integer data (image bytes, labels) converts and computes in one pass: `x / 255.0f`
+    // on a uint8 data set must not materialise a float copy first. Not differentiable.
+    Tensor out = new_like(a0.shape(), DType::Float32, a0);
+    a0.backend().binary_scalar(op, a0, s, out, scalar_first);
+    return out;
+  }
+  Tensor a = a0;
   Tensor out = new_like(a.shape(), a.dtype(), a);
   a.backend().binary_scalar(op, a, s, out, scalar_first);
   if (!grad) return out;
@@ -391,9 +398,10 @@ Tensor matmul(const Tensor& a0, const Tensor& b0, bool ta, bool tb) {
   Tensor out = new_like(os, dt, a);
   a.backend().matmul(a, b, out, ta, tb);
   return record("matmul", out, {a, b}, [a, b, ta, tb](const Tensor& g) {
-    Tensor da = !ta ? matmul(g, b, false, !tb) : matmul(b, g, tb, true);
-    Tensor db = !tb ? matmul(a, g, !ta, false) : matmul(g, a, true, ta);
-    return std::vector<Tensor>{unbroadcast(da, a.shape()), unbroadcast(db, b.shape())};
+    Tensor da, db;
+    if (a.requires_grad()) da = unbroadcast(!ta ? matmul(g, b, false, !tb) : matmul(b, g, tb, true), a.shape());
+    if (b.requires_grad()) db = unbroadcast(!tb ? matmul(a, g, !ta, false) : matmul(g, a, true, ta), b.shape());
+    return std::vector<Tensor>{da, db};
   });
 }
 
@@ -419,12 +427,20 @@ Tensor linear(const Tensor& x0, const Tensor& w, const Tensor& b) {
   if (b.defined()) inputs.push_back(b);
   return record("linear", out, inputs, [x2, w, b, x](const Tensor& g) {
     Tensor g2 = view(g, {x2.shape()[0], w.shape()[1]});
-    Tensor dx = new_like(x2.shape(), w.dtype(), w);
-    Tensor dw = new_like(w.shape(), w.dtype(), w);
-    w.backend().matmul(g2, w, dx, false, true);
-    w.backend().matmul(x2, g2, dw, true, false);
-    std::vector<Tensor> grads{view(dx, x.shape()), dw};
-    if (b.defined()) {
+    // The first layer's input is data: skipping its gradient saves a third of the GEMM work
+    // of that layer's backward pass.
+    Tensor dx;
+    if (x.requires_grad()) {
+      dx = new_like(x2.shape(), w.dtype(), w);
+      w.backend().matmul(g2, w, dx, false, true);
+    }
+    Tensor dw;
+    if (w.requires_grad()) {
+      dw = new_like(w.shape(), w.dtype(), w);
+      w.backend().matmul(x2, g2, dw, true, false);
+    }
+    std::vector<Tensor> grads{dx.defined() ? view(dx, x.shape()) : Tensor(), dw};
+    if (b.defined() && b.requires_grad()) {
       Tensor db = new_like(b.shape(), b.dtype(), b);
       w.backend().bias_grad(g2, db);
       grads.push_back(db);

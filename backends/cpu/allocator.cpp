@@ -29,8 +29,8 @@ std::size_t CachingAllocator::class_size(int index) noexcept {
   return base + q * (base >> 2);
 }
 
-CachingAllocator::CachingAllocator(std::size_t cache_limit)
-    : free_lists_(kNumClasses), cache_limit_(cache_limit) {}
+CachingAllocator::CachingAllocator(std::size_t cache_limit, std::size_t max_cached_block)
+    : free_lists_(kNumClasses), cache_limit_(cache_limit), max_cached_block_(max_cached_block) {}
 
 CachingAllocator::~CachingAllocator() { empty_cache(); }
 
@@ -70,7 +70,7 @@ void CachingAllocator::release(void* p, std::size_t bytes) noexcept {
   {
     std::lock_guard lock(mutex_);
     stats_.bytes_in_use -= size;
-    if (stats_.bytes_cached + size <= cache_limit_) {
+    if (size <= max_cached_block_ && stats_.bytes_cached + size <= cache_limit_) {
       try {
         free_lists_[static_cast<std::size_t>(idx)].push_back(p);
         stats_.bytes_cached += size;

@@ -25,7 +25,10 @@ class CachingAllocator {
   static constexpr std::size_t kAlignment = 64;
 
   /// `cache_limit` bounds the bytes kept in free lists; beyond it released blocks are freed.
-  explicit CachingAllocator(std::size_t cache_limit);
+  /// Blocks larger than `max_cached_block` are never cached: they are whole data sets or
+  /// one-off conversions, not per-step buffers, and keeping them would only inflate the
+  /// process's memory.
+  explicit CachingAllocator(std::size_t cache_limit, std::size_t max_cached_block = std::size_t{64} << 20);
   ~CachingAllocator();
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
@@ -47,6 +50,7 @@ class CachingAllocator {
   mutable std::mutex mutex_;
   std::vector<std::vector<void*>> free_lists_;
   std::size_t cache_limit_;
+  std::size_t max_cached_block_;
   AllocatorStats stats_;
 };
 
