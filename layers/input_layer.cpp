@@ -20,6 +20,15 @@ Shape InputLayer::batch_shape() const {
 
 Tensor InputLayer::call(const Tensor& inputs, bool) { return inputs; }
 
+void InputLayer::check_input_shape(const Shape& s) const {
+  const Shape want = batch_shape();
+  bool ok = s.size() == want.size();
+  for (std::size_t i = 0; ok && i < s.size(); ++i) ok = want[i] < 0 || s[i] < 0 || want[i] == s[i];
+  if (!ok)
+    throw ShapeError(describe() + " expects inputs of shape " + shape_to_string(want) + " but received " +
+                     shape_to_string(s));
+}
+
 Shape InputLayer::compute_output_shape(const Shape&) const { return batch_shape(); }
 
 Config InputLayer::get_config() const {

@@ -1,6 +1,7 @@
 #include "temper/layer.hpp"
 
 #include "temper/error.hpp"
+#include "temper/names.hpp"
 #include "temper/ops.hpp"
 
 namespace temper {
@@ -22,11 +23,15 @@ void Layer::set_built(const Shape& input_shape) {
 }
 
 std::string Layer::describe() const {
-  return "layer '" + name_ + "' (" + class_name() + ")";
+  // A layer not yet added to a model has no name; show the one Keras would give it.
+  const std::string shown = name_.empty() ? to_snake_case(class_name()) : name_;
+  return "layer '" + shown + "' (" + class_name() + ")";
 }
 
 void Layer::check_input_shape(const Shape& s) const {
-  if (!build_shape_) return;
+  // Like Keras, a layer without weights (Flatten, Dropout, Activation, ...) has no input spec
+  // and takes any shape; a layer with weights must keep getting what it was built for.
+  if (!build_shape_ || weights_.empty()) return;
   const Shape& b = *build_shape_;
   bool ok = s.size() == b.size();
   for (std::size_t i = 1; ok && i < s.size(); ++i)

@@ -466,13 +466,21 @@ TEST_CASE("layers: Activation") {
   CHECK(check_layer_gradients(sm, {3, 4}) == 0);
   CHECK_THROWS_AS(layers::Activation("rleu"), UnknownNameError);
   CHECK_THROWS_AS(layers::deserialize(Config::parse(R"({"class_name": "Activation", "config": {}})")), ConfigError);
-  // after build the sample shape is checked like any layer
+  // a layer without weights has no input spec in Keras: after build it still takes any shape
   layers::Activation built({.activation = "relu", .name = "act"});
   (void)built(f32({1, 2, 3}, {1, 3}));
-  const std::string msg = error_message([&] { (void)built(f32({1, 2}, {1, 2})); });
-  CHECK(contains(msg, "act"));
+  CHECK(built(f32({1, 2}, {1, 2})).shape() == Shape{1, 2});
+  // ...while a layer with weights names itself and both shapes when the input changes
+  layers::Dense dense({.units = 2, .name = "dn"});
+  (void)dense(f32({1, 2, 3}, {1, 3}));
+  const std::string msg = error_message([&] { (void)dense(f32({1, 2}, {1, 2})); });
+  CHECK(contains(msg, "dn"));
   CHECK(contains(msg, "(None, 3)"));
   CHECK(contains(msg, "(None, 2)"));
+  // an unnamed layer is described by the name Keras would give it
+  layers::Dense unnamed(4);
+  (void)unnamed(f32({1, 2, 3}, {1, 3}));
+  CHECK(contains(error_message([&] { (void)unnamed(f32({1, 2}, {1, 2})); }), "layer 'dense' (Dense)"));
 }
 
 TEST_CASE("layers: Flatten") {

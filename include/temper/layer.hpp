@@ -52,7 +52,8 @@ class Layer {
   /// layer when the input does not fit. Default: identity.
   virtual Shape compute_output_shape(const Shape& input_shape) const;
   /// Checks an input shape against what this layer accepts (and, once built, against the
-  /// shape it was built for). Default: any shape before build; same non-batch axes after.
+  /// shape it was built for). Default: a layer with weights must keep receiving the non-batch
+  /// shape it was built for; a layer without weights accepts any shape, as in Keras.
   virtual void check_input_shape(const Shape& input_shape) const;
 
   /// Keras get_config(): name, trainable, dtype and the layer's constructor arguments.

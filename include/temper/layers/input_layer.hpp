@@ -22,6 +22,8 @@ class InputLayer final : public Layer {
   std::string class_name() const override { return "InputLayer"; }
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
+  /// Inputs must match the declared shape (unknown extents match anything).
+  void check_input_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
 
