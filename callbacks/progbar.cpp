@@ -55,7 +55,8 @@ void Progbar::update(std::int64_t current, const Logs& values, bool finalize) {
   if (done_ || options_.verbose <= 0) return;
   using clock = std::chrono::steady_clock;
   const auto now = clock::now();
-  if (!finalize && options_.target) finalize = current >= *options_.target;
+  // Like Keras's ProgbarLogger, batches never finalize: the epoch-end update does, so the
+  // final line carries the validation metrics too.
   for (const auto& [k, v] : values)
     if (std::find(order_.begin(), order_.end(), k) == order_.end()) order_.push_back(k);
   // Keras leaves the first step out of the time-per-step estimate (it includes warm-up).

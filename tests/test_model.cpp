@@ -330,18 +330,19 @@ TEST_CASE("Progbar: one line per epoch off a terminal, Keras's bar on one") {
   REQUIRE(f != nullptr);
   Progbar plain({.target = 422, .verbose = 1, .interactive = false, .stream = f});
   for (int i = 1; i <= 422; ++i) plain.update(i, {{"accuracy", 0.87654}, {"loss", 0.5}});
+  plain.update(422, {{"accuracy", 0.87654}, {"loss", 0.5}, {"val_loss", 0.25}}, /*finalize=*/true);
   std::rewind(f);
   char buf[512] = {};
   REQUIRE(std::fgets(buf, sizeof buf, f) != nullptr);
   std::string line = buf;
   CHECK(line.rfind("422/422 - 0s - ", 0) == 0);
-  CHECK(line.find("/step - accuracy: 0.8765 - loss: 0.5000\n") != std::string::npos);
+  CHECK(line.find("/step - accuracy: 0.8765 - loss: 0.5000 - val_loss: 0.2500\n") != std::string::npos);
   CHECK(std::fgets(buf, sizeof buf, f) == nullptr);  // exactly one line
   std::fclose(f);
 
   std::FILE* g = std::tmpfile();
   Progbar bar({.target = 4, .verbose = 1, .interactive = true, .stream = g});
-  bar.update(4, {{"loss", 0.0001}});
+  bar.update(4, {{"loss", 0.0001}}, true);
   std::rewind(g);
   std::string out(1024, '\0');
   out.resize(std::fread(out.data(), 1, out.size(), g));

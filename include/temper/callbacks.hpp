@@ -78,7 +78,8 @@ class Progbar {
     std::FILE* stream = nullptr;         ///< default: stdout
   };
   explicit Progbar(Options options);
-  /// Reports that `current` steps are done with these metric values.
+  /// Reports that `current` steps are done with these metric values; `finalize` ends the bar
+  /// (prints the final line with the elapsed time).
   void update(std::int64_t current, const Logs& values, bool finalize = false);
 
  private:
