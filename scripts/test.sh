@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # One command: install what is missing, build with warnings as errors, run the whole test suite.
+# In CI (CI=true) or with TEMPER_SANITIZE_TESTS=1 it then also builds the tests with
+# AddressSanitizer + UBSan (Debug) and runs them again (about 6 more minutes on 2 cores).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" -DTEMPER_WERROR=ON
-cd "${TEMPER_BUILD_DIR:-$root/build}"
-ctest --output-on-failure --timeout 600 -j"$(nproc)" "$@"
+(cd "${TEMPER_BUILD_DIR:-$root/build}" && ctest --output-on-failure --timeout 600 -j"$(nproc)" "$@")
+
+if [ "${CI:-}" = "true" ] || [ "${TEMPER_SANITIZE_TESTS:-0}" = "1" ]; then
+  echo "== ASan + UBSan build of the tests"
+  san=${TEMPER_SANITIZE_BUILD_DIR:-$root/build-asan}
+  TEMPER_BUILD_DIR=$san "$root/scripts/build.sh" -DCMAKE_BUILD_TYPE=Debug -DTEMPER_SANITIZE=ON \
+    -DTEMPER_BUILD_EXAMPLES=OFF -DTEMPER_BUILD_BENCH=OFF
+  cd "$san"
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    ctest --output-on-failure --timeout 600 -j"$(nproc)" -LE install "$@"
+fi
