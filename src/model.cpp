@@ -361,7 +361,7 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions opt) {
     }
     epoch_logs = current_logs();
     if (has_val && (epoch + 1) % opt.validation_freq == 0) {
-      Logs val_logs = run_evaluation(val, callbacks, /*in_fit=*/true);
+      Logs val_logs = run_evaluation(val, callbacks);
       for (const auto& [k, v] : val_logs) epoch_logs["val_" + k] = v;
     }
     callbacks.on_epoch_end(epoch, epoch_logs);
@@ -373,7 +373,7 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions opt) {
   return history_;
 }
 
-Logs Model::run_evaluation(const datasets::Dataset& data0, CallbackList& callbacks, bool in_fit) {
+Logs Model::run_evaluation(const datasets::Dataset& data0, CallbackList& callbacks) {
   datasets::Dataset data = data0;
   data.start_epoch(0);
   reset_metrics();
@@ -386,7 +386,6 @@ Logs Model::run_evaluation(const datasets::Dataset& data0, CallbackList& callbac
   }
   Logs logs = current_logs();
   callbacks.on_test_end(logs);
-  (void)in_fit;
   return logs;
 }
 
@@ -404,7 +403,7 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions opt) {
   callbacks.set_model(this);
   callbacks.set_params({{"verbose", opt.verbose}, {"epochs", 1}, {"steps", steps}});
   if (steps < data.num_batches()) data = data.take(0, std::min(data.size(), steps * opt.batch_size));
-  return run_evaluation(data, callbacks, false);
+  return run_evaluation(data, callbacks);
 }
 
 Tensor Model::predict(const Tensor& x, PredictOptions opt) {

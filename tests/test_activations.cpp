@@ -15,9 +15,12 @@
 #include <temper/ops.hpp>
 
 #include "support/gradcheck.hpp"
+#include "support/helpers.hpp"
 
 using namespace temper;
 namespace A = temper::activations;
+
+using temper::testing::error_message;
 
 namespace {
 
@@ -25,16 +28,6 @@ Tensor f64(const std::vector<double>& v) { return Tensor::from_vector(v); }
 
 std::vector<double> act(const A::Activation& a, const std::vector<double>& xs) {
   return a(f64(xs)).to_vector<double>();
-}
-
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }

@@ -12,8 +12,11 @@
 #include <temper/error.hpp>
 #include <temper/ops.hpp>
 #include <temper/tensor.hpp>
+#include "support/helpers.hpp"
 
 using namespace temper;
+
+using temper::testing::error_message;
 
 namespace {
 
@@ -33,16 +36,6 @@ void check_values(const Tensor& t, const std::vector<double>& expected, double t
     INFO("element " << i);
     CHECK(v[i] == doctest::Approx(expected[i]).epsilon(tol));
   }
-}
-
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 }  // namespace

@@ -10,9 +10,12 @@
 #include <temper/error.hpp>
 #include <temper/initializers.hpp>
 #include <temper/random.hpp>
+#include "support/helpers.hpp"
 
 using namespace temper;
 namespace I = temper::initializers;
+
+using temper::testing::error_message;
 
 namespace {
 
@@ -34,16 +37,6 @@ Stats stats(const Tensor& t) {
   for (double x : v) s += (x - m) * (x - m);
   return {m, std::sqrt(s / static_cast<double>(v.size())), *std::min_element(v.begin(), v.end()),
           *std::max_element(v.begin(), v.end())};
-}
-
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
 }
 
 // 0.87962566103423978 is the standard deviation of a standard normal truncated to [-2, 2].

@@ -17,11 +17,15 @@
 #include <temper/ops.hpp>
 
 #include "support/gradcheck.hpp"
+#include "support/helpers.hpp"
 
 using namespace temper;
 using temper::testing::check_gradients;
 using temper::testing::random_tensor;
 using Inputs = std::vector<Tensor>;
+
+using temper::testing::error_message;
+using temper::testing::contains;
 
 namespace {
 
@@ -31,20 +35,6 @@ std::vector<double> values(const Tensor& t) {
   if (t.dtype() == DType::Float64) return t.to_vector<double>();
   auto v = t.astype(DType::Float64);
   return v.to_vector<double>();
-}
-
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 std::set<std::string> keys(const Config& c) {

@@ -21,11 +21,15 @@
 #include <temper/random.hpp>
 
 #include "support/gradcheck.hpp"
+#include "support/helpers.hpp"
 
 using namespace temper;
 using temper::testing::check_gradients;
 using temper::testing::random_tensor;
 using Inputs = std::vector<Tensor>;
+
+using temper::testing::error_message;
+using temper::testing::contains;
 
 namespace {
 
@@ -63,20 +67,6 @@ void check_close(const Tensor& t, const std::vector<double>& expected, double to
     INFO("element " << i);
     CHECK(v[i] == doctest::Approx(expected[i]).epsilon(tol));
   }
-}
-
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 /// Random float64 values in [lo, hi) kept at least `margin` away from each point in `avoid`

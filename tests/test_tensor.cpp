@@ -16,8 +16,12 @@
 #include <temper/ops.hpp>
 #include <temper/random.hpp>
 #include <temper/tensor.hpp>
+#include "support/helpers.hpp"
 
 using namespace temper;
+
+using temper::testing::error_message;
+using temper::testing::contains;
 
 namespace {
 
@@ -62,20 +66,6 @@ Tensor arange32(const Shape& shape) {
   std::vector<float> v(static_cast<std::size_t>(shape_numel(shape)));
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
   return f32(v, shape);
-}
-
-template <class Fn>
-std::string error_message(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 const DType kAllDTypes[] = {DType::Float32, DType::Float64, DType::Int32, DType::UInt8};

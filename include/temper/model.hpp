@@ -206,7 +206,6 @@ class Model {
   void adopt_layer(Layer& layer, const std::vector<LayerPtr>& existing);
 
  private:
-  struct BatchResult;
   void require_compiled(const char* what) const;
   void ensure_built(const Tensor& x);
   void resolve_metrics(const Tensor& y, const Tensor& y_pred);
@@ -214,7 +213,7 @@ class Model {
   void train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
   void test_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
   Logs current_logs() const;
-  Logs run_evaluation(const datasets::Dataset& data, CallbackList& callbacks, bool in_fit);
+  Logs run_evaluation(const datasets::Dataset& data, CallbackList& callbacks);
   Tensor class_weights_to_sample_weights(const Tensor& y, const std::map<int, double>& cw,
                                          const Tensor& sample_weight) const;
 
