@@ -270,7 +270,7 @@ void write_idx(const std::filesystem::path& path, const Tensor& tensor, bool gzi
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
     if (!f) throw IOError("cannot write " + where + ": " + std::strerror(errno));
     const bool ok = std::fwrite(header.data(), 1, header.size(), f.get()) == header.size() &&
-                    std::fwrite(data.data(), 1, data.size(), f.get()) == data.size();
+                    (data.empty() || std::fwrite(data.data(), 1, data.size(), f.get()) == data.size());
     const int rc = std::fclose(f.release());
     if (!ok || rc != 0) throw IOError("cannot write " + where + ": write failed (disk full?)");
   }
