@@ -27,15 +27,12 @@ using Inputs = std::vector<Tensor>;
 using temper::testing::error_message;
 using temper::testing::contains;
 
+using temper::testing::values;
+
 namespace {
 
 Tensor f32(const std::vector<float>& v, const Shape& s) { return Tensor::from_vector(v, s); }
 
-std::vector<double> values(const Tensor& t) {
-  if (t.dtype() == DType::Float64) return t.to_vector<double>();
-  auto v = t.astype(DType::Float64);
-  return v.to_vector<double>();
-}
 
 std::set<std::string> keys(const Config& c) {
   std::set<std::string> out;

@@ -14,9 +14,12 @@
 #include <temper/ops.hpp>
 
 #include "support/gradcheck.hpp"
+#include "support/helpers.hpp"
 
 using namespace temper;
 namespace L = temper::losses;
+
+using temper::testing::values;
 
 namespace {
 
@@ -30,10 +33,6 @@ Tensor i32(const std::vector<int>& v, const Shape& s) {
   return Tensor::from_vector(std::vector<std::int32_t>(v.begin(), v.end()), s);
 }
 
-std::vector<double> values(const Tensor& t) {
-  return t.dtype() == DType::Float64 ? t.to_vector<double>()
-                                     : t.astype(DType::Float64).to_vector<double>();
-}
 
 void check_close(const Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
   auto v = values(t);

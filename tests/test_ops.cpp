@@ -31,6 +31,8 @@ using Inputs = std::vector<Tensor>;
 using temper::testing::error_message;
 using temper::testing::contains;
 
+using temper::testing::values;
+
 namespace {
 
 Tensor f64(const std::vector<double>& v, const Shape& s) { return Tensor::from_vector(v, s); }
@@ -41,24 +43,6 @@ Tensor i32(const std::vector<int>& v, const Shape& s) {
   return Tensor::from_vector(std::vector<std::int32_t>(v.begin(), v.end()), s);
 }
 
-std::vector<double> values(const Tensor& t) {
-  switch (t.dtype()) {
-    case DType::Float64: return t.to_vector<double>();
-    case DType::Float32: {
-      auto v = t.to_vector<float>();
-      return {v.begin(), v.end()};
-    }
-    case DType::Int32: {
-      auto v = t.to_vector<std::int32_t>();
-      return {v.begin(), v.end()};
-    }
-    case DType::UInt8: {
-      auto v = t.to_vector<std::uint8_t>();
-      return {v.begin(), v.end()};
-    }
-  }
-  return {};
-}
 
 void check_close(const Tensor& t, const std::vector<double>& expected, double tol = 1e-12) {
   const auto v = values(t);

@@ -23,31 +23,14 @@ using namespace temper;
 using temper::testing::error_message;
 using temper::testing::contains;
 
+using temper::testing::values;
+
 namespace {
 
 Tensor f32(const std::vector<float>& v, const Shape& s) { return Tensor::from_vector(v, s); }
 Tensor f64(const std::vector<double>& v, const Shape& s) { return Tensor::from_vector(v, s); }
 Tensor i32(const std::vector<std::int32_t>& v, const Shape& s) { return Tensor::from_vector(v, s); }
 
-/// Any tensor's values as doubles.
-std::vector<double> values(const Tensor& t) {
-  switch (t.dtype()) {
-    case DType::Float64: return t.to_vector<double>();
-    case DType::Float32: {
-      auto v = t.to_vector<float>();
-      return {v.begin(), v.end()};
-    }
-    case DType::Int32: {
-      auto v = t.to_vector<std::int32_t>();
-      return {v.begin(), v.end()};
-    }
-    case DType::UInt8: {
-      auto v = t.to_vector<std::uint8_t>();
-      return {v.begin(), v.end()};
-    }
-  }
-  return {};
-}
 
 void check_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
   const auto v = values(t);

@@ -2,6 +2,9 @@
 #pragma once
 #include <exception>
 #include <string>
+#include <vector>
+
+#include <temper/tensor.hpp>
 
 namespace temper::testing {
 
@@ -15,6 +18,11 @@ std::string error_message(Fn&& fn) {
     return e.what();
   }
   return "<no exception>";
+}
+
+/// Any tensor's values as doubles (exact for every dtype), for comparing with references.
+inline std::vector<double> values(const Tensor& t) {
+  return t.dtype() == DType::Float64 ? t.to_vector<double>() : t.astype(DType::Float64).to_vector<double>();
 }
 
 /// True if `part` occurs in `s`.
