@@ -4,18 +4,32 @@
 #include "temper/error.hpp"
 #include "temper/layers.hpp"
 #include "temper/names.hpp"
+#include "layers/registry_detail.hpp"
 
 namespace temper::layers {
+
+namespace detail {
+void add_core_layers(LayerFactories& f) {
+  f["InputLayer"] = InputLayer::from_config;
+  f["Dense"] = Dense::from_config;
+  f["Activation"] = Activation::from_config;
+  f["Flatten"] = Flatten::from_config;
+  f["Reshape"] = Reshape::from_config;
+  f["Dropout"] = Dropout::from_config;
+}
+}  // namespace detail
 
 namespace {
 
 struct Registry {
+  Registry() {
+    detail::add_core_layers(factories);
+    detail::add_convolutional_layers(factories);
+    detail::add_normalization_layers(factories);
+    detail::add_merging_layers(factories);
+  }
   std::mutex mutex;
-  std::map<std::string, std::function<LayerPtr(const Config&)>> factories{
-      {"InputLayer", InputLayer::from_config}, {"Dense", Dense::from_config},
-      {"Activation", Activation::from_config}, {"Flatten", Flatten::from_config},
-      {"Reshape", Reshape::from_config},       {"Dropout", Dropout::from_config},
-  };
+  LayerFactories factories;
 };
 
 Registry& registry() {

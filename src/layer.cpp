@@ -56,6 +56,45 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   return call(inputs, training);
 }
 
+Tensor Layer::call_multi(const std::vector<Tensor>& inputs, bool training) {
+  if (inputs.size() != 1)
+    throw ValueError(describe() + " expects exactly 1 input but was called on " +
+                     std::to_string(inputs.size()));
+  return call(inputs[0], training);
+}
+
+void Layer::build_multi(const std::vector<Shape>& input_shapes) {
+  if (input_shapes.size() != 1)
+    throw ValueError(describe() + " expects exactly 1 input but was given " +
+                     std::to_string(input_shapes.size()) + " input shapes");
+  build(input_shapes[0]);
+}
+
+Shape Layer::compute_output_shape_multi(const std::vector<Shape>& input_shapes) const {
+  if (input_shapes.size() != 1)
+    throw ValueError(describe() + " expects exactly 1 input but was given " +
+                     std::to_string(input_shapes.size()) + " input shapes");
+  return compute_output_shape(input_shapes[0]);
+}
+
+Tensor Layer::operator()(const std::vector<Tensor>& inputs, bool training) {
+  if (inputs.size() == 1) return (*this)(inputs[0], training);
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) {
+    if (!t.defined()) throw ValueError(describe() + " was called on an undefined tensor");
+    Shape s = t.shape();
+    if (!s.empty()) s[0] = -1;
+    shapes.push_back(std::move(s));
+  }
+  if (!built_) {
+    compute_output_shape_multi(shapes);
+    build_multi(shapes);
+    if (!built_) set_built(shapes[0]);
+  }
+  call_losses_.clear();
+  return call_multi(inputs, training);
+}
+
 Config Layer::base_config() const {
   return {{"name", name_}, {"trainable", trainable_}, {"dtype", "float32"}};
 }

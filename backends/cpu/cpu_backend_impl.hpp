@@ -102,6 +102,12 @@ class CpuBackend final : public Backend {
                     const OptimizerStep& s) override;
 
   // threading
+  // ---- convolution, pooling, padding, resampling (conv_*.cpp, pool_*.cpp) ----
+  // (conv kernel overrides go here)
+
+  // ---- normalization and noise (norm_*.cpp) ----
+  // (normalization kernel overrides go here)
+
   int num_threads() const override { return pool_.num_threads(); }
   void set_num_threads(int n) override { pool_.set_num_threads(n); }
 

@@ -209,6 +209,12 @@ class Backend {
   virtual void nadam_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& v,
                             const OptimizerStep& s) = 0;
 
+  // ---- convolution, pooling, padding, resampling (NHWC; issue 3) ------------------------
+  // (conv kernels go here)
+
+  // ---- normalization and noise (issue 3) ------------------------------------------------
+  // (normalization kernels go here)
+
   // ---- threading -----------------------------------------------------------------------
   /// Number of worker threads the backend uses for large kernels (1 = serial).
   virtual int num_threads() const = 0;

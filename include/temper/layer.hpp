@@ -16,6 +16,8 @@
 
 namespace temper {
 
+class SymbolicTensor;  // temper/functional.hpp
+
 /// The base of all layers (Keras: keras.layers.Layer).
 ///
 /// A layer is built lazily: the first call (or the model's build) passes the input shape,
@@ -23,7 +25,7 @@ namespace temper {
 /// `call()` composes differentiable ops, so a subclass never writes a backward pass.
 /// `operator()` checks every later input against the shape the layer was built for and
 /// reports a mismatch as a ShapeError naming the layer and both shapes.
-class Layer {
+class Layer : public std::enable_shared_from_this<Layer> {
  public:
   explicit Layer(std::string name = "", bool trainable = true);
   virtual ~Layer();
@@ -38,8 +40,8 @@ class Layer {
   const std::string& name() const noexcept { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
   bool trainable() const noexcept { return trainable_; }
-  void set_trainable(bool t);
-  bool built() const noexcept { return built_; }
+  virtual void set_trainable(bool t);
+  virtual bool built() const noexcept { return built_; }
 
   /// Creates the weights for inputs of `input_shape` (batch axis -1). Subclasses override
   /// `build` and must call `Layer::build` (or set_built) at the end.
@@ -56,16 +58,40 @@ class Layer {
   /// shape it was built for; a layer without weights accepts any shape, as in Keras.
   virtual void check_input_shape(const Shape& input_shape) const;
 
+  // ---- several inputs (merge layers, nested models) -------------------------------------
+  /// Keras call() with a list of inputs. Default: exactly one input, forwarded to call().
+  virtual Tensor call_multi(const std::vector<Tensor>& inputs, bool training);
+  /// Keras build() with a list of input shapes. Default: exactly one, forwarded to build().
+  virtual void build_multi(const std::vector<Shape>& input_shapes);
+  /// Keras compute_output_shape() for a list of input shapes. Default: exactly one.
+  virtual Shape compute_output_shape_multi(const std::vector<Shape>& input_shapes) const;
+  /// Keras __call__ on a list of tensors: builds on first use, then call_multi().
+  Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
+
+  // ---- the functional API (temper/functional.hpp) ---------------------------------------
+  /// Calling a layer on symbolic tensors records a node of the graph (Keras functional API).
+  /// An lvalue layer must be owned by a shared_ptr (temper::make_layer) so that every call
+  /// site shares it; a temporary is moved into the graph.
+  SymbolicTensor operator()(const SymbolicTensor& x) &;
+  SymbolicTensor operator()(const SymbolicTensor& x) &&;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) &;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) &&;
+  /// Moves this (unbuilt, temporary) layer into shared ownership. The default rebuilds it
+  /// from get_config() through the registry; layers holding state a config cannot carry
+  /// (Lambda, custom layers not registered) override it as
+  /// `return std::make_shared<MyLayer>(std::move(*this));`.
+  virtual std::shared_ptr<Layer> move_into_shared();
+
   /// Keras get_config(): name, trainable, dtype and the layer's constructor arguments.
   virtual Config get_config() const;
 
   /// All weights, trainable first then non-trainable (Keras `layer.weights` order).
-  std::vector<VariablePtr> weights() const;
-  std::vector<VariablePtr> trainable_weights() const;
-  std::vector<VariablePtr> non_trainable_weights() const;
+  virtual std::vector<VariablePtr> weights() const;
+  virtual std::vector<VariablePtr> trainable_weights() const;
+  virtual std::vector<VariablePtr> non_trainable_weights() const;
   /// Regularization penalties of this layer's weights (Keras `layer.losses`).
-  std::vector<Tensor> regularization_losses() const;
-  std::int64_t count_params() const;
+  virtual std::vector<Tensor> regularization_losses() const;
+  virtual std::int64_t count_params() const;
 
   /// The shape the layer was built for (empty optional until built).
   const std::optional<Shape>& build_input_shape() const noexcept { return build_shape_; }

@@ -11,6 +11,10 @@
 #include "temper/layers/flatten.hpp"
 #include "temper/layers/input_layer.hpp"
 #include "temper/layers/reshape.hpp"
+// Families of layers, one umbrella header each.
+#include "temper/layers/convolutional.hpp"
+#include "temper/layers/merging.hpp"
+#include "temper/layers/normalization.hpp"
 
 namespace temper::layers {
 

@@ -128,3 +128,7 @@ Tensor random_normal(const Shape& shape, double mean, double stddev, Generator& 
                      DType dtype = DType::Float32, bool truncated = false);
 
 }  // namespace temper::ops
+
+// Families of ops kept in their own headers.
+#include "temper/ops/convolution.hpp"
+#include "temper/ops/normalization.hpp"

@@ -1,0 +1,2 @@
+// merging.hpp — umbrella header of the merge layers (Add, Concatenate, ...).
+#pragma once

@@ -1,0 +1,2 @@
+// normalization.hpp — umbrella header of the normalization and noise layers.
+#pragma once

