@@ -1,6 +1,7 @@
 #include "temper/error.hpp"
 #include "temper/layers.hpp"
 #include "temper/model.hpp"
+#include "temper/names.hpp"
 
 namespace temper {
 
@@ -99,6 +100,83 @@ Config Sequential::get_config() const {
     c["build_input_shape"] = bs;
   }
   return c;
+}
+
+Config model_to_config(const Model& model) {
+  const bool functional = model.class_name() == "Functional";
+  return {{"module", functional ? "keras.src.models.functional" : "keras"},
+          {"class_name", model.class_name()},
+          {"config", model.get_config()},
+          {"registered_name", functional ? Config("Functional") : Config(nullptr)}};
+}
+
+namespace {
+Shape shape_from_config(const Config& c) {
+  Shape s;
+  for (const auto& d : c) s.push_back(d.is_null() ? -1 : d.get<std::int64_t>());
+  return s;
+}
+}  // namespace
+
+std::shared_ptr<Sequential> Sequential::from_config(const Config& c) {
+  Sequential::Options o;
+  o.name = c.value("name", std::string("sequential"));
+  auto m = std::make_shared<Sequential>(std::vector<LayerRef>{}, o);
+  if (!c.contains("layers") || !c["layers"].is_array())
+    throw ConfigError("Sequential config needs a 'layers' list");
+  std::optional<Shape> input_shape;
+  for (const auto& lc : c["layers"]) {
+    LayerPtr layer = lc.value("class_name", std::string()) == "Sequential" ||
+                             lc.value("class_name", std::string()) == "Functional" ||
+                             lc.value("class_name", std::string()) == "Model"
+                         ? LayerPtr(model_from_config(lc))
+                         : layers::deserialize(lc);
+    if (layer->class_name() == "InputLayer") {
+      const auto& ic = lc.at("config");
+      input_shape = shape_from_config(ic.contains("batch_shape") ? ic["batch_shape"] : ic.at("batch_input_shape"));
+      continue;
+    }
+    // tf.keras repeats the input shape on the first layer instead of an InputLayer entry.
+    const auto& inner = lc.value("config", Config::object());
+    if (!input_shape && m->layers().empty() && inner.contains("batch_input_shape"))
+      input_shape = shape_from_config(inner["batch_input_shape"]);
+    m->add(layer);
+  }
+  if (!input_shape && c.contains("build_input_shape") && !c["build_input_shape"].is_null())
+    input_shape = shape_from_config(c["build_input_shape"]);
+  if (input_shape) m->build(*input_shape);
+  return m;
+}
+
+Shape Sequential::compute_output_shape(const Shape& input_shape) const {
+  Shape shape = input_shape;
+  for (const auto& layer : layers_) {
+    layer->check_input_shape(shape);
+    shape = layer->compute_output_shape(shape);
+  }
+  return shape;
+}
+
+std::shared_ptr<Model> model_from_config(const Config& config) {
+  if (!config.is_object() || !config.contains("class_name"))
+    throw ConfigError("a model config must be an object with 'class_name' and 'config'");
+  const auto cls = config["class_name"].get<std::string>();
+  const Config& c = config.contains("config") ? config["config"] : config;
+  if (cls == "Sequential") return Sequential::from_config(c);
+  if (cls == "Functional" || cls == "Model") return Model::from_config(c);
+  throw UnknownNameError(unknown_name_message("model class", cls, {"Sequential", "Functional"}));
+}
+
+std::string model_to_json(const Model& model, int indent) { return model_to_config(model).dump(indent); }
+
+std::shared_ptr<Model> model_from_json(const std::string& json) {
+  Config c;
+  try {
+    c = Config::parse(json);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(std::string("model JSON is malformed: ") + e.what());
+  }
+  return model_from_config(c);
 }
 
 }  // namespace temper

@@ -399,7 +399,7 @@ TEST_CASE("fit: CSVLogger writes Keras's header and one flushed row per epoch") 
 }
 
 TEST_CASE("python_float_repr matches Python's repr(float)") {
-  using detail::python_float_repr;
+  using callbacks::detail::python_float_repr;
   CHECK(python_float_repr(0.1) == "0.1");
   CHECK(python_float_repr(2.0) == "2.0");
   CHECK(python_float_repr(-0.5) == "-0.5");

@@ -17,6 +17,9 @@
 namespace temper {
 
 class SymbolicTensor;  // temper/functional.hpp
+namespace detail {
+struct LayerAccess;  // lets the functional graph and models reach build state (src/ only)
+}  // namespace detail
 
 /// The base of all layers (Keras: keras.layers.Layer).
 ///
@@ -118,6 +121,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::string describe() const;
 
  private:
+  friend struct detail::LayerAccess;
   std::string name_;
   bool trainable_ = true;
   bool built_ = false;

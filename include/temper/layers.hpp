@@ -10,6 +10,7 @@
 #include "temper/layers/dropout.hpp"
 #include "temper/layers/flatten.hpp"
 #include "temper/layers/input_layer.hpp"
+#include "temper/layers/lambda.hpp"
 #include "temper/layers/reshape.hpp"
 // Families of layers, one umbrella header each.
 #include "temper/layers/convolutional.hpp"

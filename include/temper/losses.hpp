@@ -5,6 +5,7 @@
 // applies the sample weights and the reduction (`operator()`), exactly as Keras's
 // `Loss.__call__` does.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -146,6 +147,23 @@ class MeanSquaredError : public Loss {
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string class_name() const override { return "MeanSquaredError"; }
   LossPtr clone() const override { return std::make_shared<MeanSquaredError>(*this); }
+};
+
+/// A per-sample loss function: (y_true, y_pred) -> values whose first axis is the batch.
+using LossFn = std::function<Tensor(const Tensor& y_true, const Tensor& y_pred)>;
+
+/// Keras: keras.losses.LossFunctionWrapper — turns a per-sample function of differentiable
+/// ops into a Loss (sample weights and the reduction are applied as for the built-in losses).
+/// This is how a custom loss written as a plain function is passed to compile().
+class LossFunctionWrapper : public Loss {
+ public:
+  LossFunctionWrapper(LossFn fn, std::string name, Reduction reduction = Reduction::SumOverBatchSize);
+  Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  std::string class_name() const override { return "LossFunctionWrapper"; }
+  LossPtr clone() const override { return std::make_shared<LossFunctionWrapper>(*this); }
+
+ private:
+  LossFn fn_;
 };
 
 struct MeanAbsoluteErrorOptions {

@@ -24,6 +24,11 @@ class Generator {
     return start;
   }
 
+  /// The position in the stream (saved by checkpoints so that a resumed run draws the same
+  /// numbers as an uninterrupted one).
+  std::uint64_t counter() const noexcept { return counter_; }
+  void set_counter(std::uint64_t c) noexcept { counter_ = c; }
+
   /// The key that, with a counter, determines each draw.
   std::uint64_t key() const noexcept { return key_; }
 

@@ -409,6 +409,12 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
 
 // ---- classes --------------------------------------------------------------------------------
 
+LossFunctionWrapper::LossFunctionWrapper(LossFn fn, std::string name, Reduction reduction)
+    : Loss(std::move(name), reduction), fn_(std::move(fn)) {
+  if (!fn_) throw ValueError("LossFunctionWrapper '" + this->name() + "': the function is empty");
+}
+Tensor LossFunctionWrapper::call(const Tensor& y_true, const Tensor& y_pred) const { return fn_(y_true, y_pred); }
+
 MeanSquaredError::MeanSquaredError(Options o) : Loss(std::move(o.name), o.reduction) {}
 Tensor MeanSquaredError::call(const Tensor& y_true, const Tensor& y_pred) const {
   return mean_squared_error(y_true, y_pred);
