@@ -7,7 +7,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libopenblas-dev libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
-  doctest-dev libhdf5-dev libcli11-dev libyaml-cpp-dev
+  doctest-dev libhdf5-dev libzip-dev libcli11-dev libyaml-cpp-dev
   dataset-fashion-mnist
 )
 

@@ -103,10 +103,42 @@ class CpuBackend final : public Backend {
 
   // threading
   // ---- convolution, pooling, padding, resampling (conv_*.cpp, pool_*.cpp) ----
-  // (conv kernel overrides go here)
+  // conv_kernels.cpp: convolutions (tiled im2col + single-threaded sgemm per thread, direct
+  // loops for depthwise); pool_kernels.cpp: pooling, global pooling, pad/crop, upsampling.
+  void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
+                      const Window2D& win, std::int64_t groups, bool fuse_relu) override;
+  void conv2d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx, const Window2D& win,
+                            std::int64_t groups) override;
+  void conv2d_backward_filter(const Tensor& x, const Tensor& dy, Tensor& dw, const Window2D& win,
+                              std::int64_t groups) override;
+  void pool2d_forward(bool is_max, const Tensor& x, Tensor& y, const Window2D& win) override;
+  void pool2d_backward(bool is_max, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
+                       const Window2D& win) override;
+  void global_pool_forward(bool is_max, const Tensor& x, Tensor& y) override;
+  void global_pool_backward(bool is_max, const Tensor& x, const Tensor& y, const Tensor& dy,
+                            Tensor& dx) override;
+  void pad_crop2d(const Tensor& x, Tensor& y, std::int64_t offset_h, std::int64_t offset_w) override;
+  void upsample2d(const Tensor& x, Tensor& y, bool bilinear) override;
+  void upsample2d_backward(const Tensor& dy, Tensor& dx, bool bilinear) override;
 
   // ---- normalization and noise (norm_*.cpp) ----
-  // (normalization kernel overrides go here)
+  // norm_kernels.cpp: batch normalization
+  void batch_norm_forward_training(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                   double epsilon, Tensor& y, Tensor& mean,
+                                   Tensor& var) override;
+  void batch_norm_forward_inference(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                    const Tensor& mean, const Tensor& var, double epsilon,
+                                    Tensor& y) override;
+  void batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                           const Tensor& mean, const Tensor& var, double epsilon, bool training,
+                           Tensor* dx, Tensor* dgamma, Tensor* dbeta) override;
+  // norm_kernels.cpp: group and layer normalization
+  void group_norm_forward(const Tensor& x, std::int64_t groups, const Tensor& gamma,
+                          const Tensor& beta, double epsilon, Tensor& y, Tensor& mean,
+                          Tensor& inv_std) override;
+  void group_norm_backward(const Tensor& x, const Tensor& dy, std::int64_t groups,
+                           const Tensor& gamma, const Tensor& mean, const Tensor& inv_std,
+                           Tensor* dx, Tensor* dgamma, Tensor* dbeta) override;
 
   int num_threads() const override { return pool_.num_threads(); }
   void set_num_threads(int n) override { pool_.set_num_threads(n); }

@@ -210,10 +210,96 @@ class Backend {
                             const OptimizerStep& s) = 0;
 
   // ---- convolution, pooling, padding, resampling (NHWC; issue 3) ------------------------
-  // (conv kernels go here)
+  /// The sliding window of a 2-D convolution or pooling over NHWC tensors (what cuDNN's
+  /// convolution/pooling descriptors hold). Output position (oh, ow) reads the input rows
+  /// `oh * stride_h - pad_top + i * dilation_h` for i < kernel_h (columns likewise); rows
+  /// outside the input read as zero in convolutions and are skipped by pooling. The padding
+  /// after the input is implied by the output shape the caller allocates. For convolutions
+  /// kernel_h/kernel_w must equal the filter's first two extents. Keras: the `strides`,
+  /// `padding` and `dilation_rate` arguments once resolved to explicit amounts.
+  struct Window2D {
+    std::int64_t kernel_h = 1, kernel_w = 1;
+    std::int64_t stride_h = 1, stride_w = 1;
+    std::int64_t dilation_h = 1, dilation_w = 1;
+    std::int64_t pad_top = 0, pad_left = 0;
+  };
+  /// y = conv(x, w) (+ bias) (+ relu): cross-correlation (Keras/TF convention, no flip).
+  /// x (N, H, W, C), w (KH, KW, C / groups, O) as Keras stores it, y (N, OH, OW, O);
+  /// output channel o belongs to group o / (O / groups). `bias` (O) may be null; `fuse_relu`
+  /// applies max(0, .) to the result. Depthwise convolution is groups == C.
+  virtual void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
+                              const Window2D& win, std::int64_t groups, bool fuse_relu) = 0;
+  /// dx = d(conv)/dx applied to dy (overwrites dx; positions no window reads get 0). With
+  /// dx's shape chosen freely this is also the transposed convolution (Conv2DTranspose).
+  virtual void conv2d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                    const Window2D& win, std::int64_t groups) = 0;
+  /// dw = d(conv)/dw from x and dy (overwrites dw).
+  virtual void conv2d_backward_filter(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                      const Window2D& win, std::int64_t groups) = 0;
+  /// Max or average pooling, x (N, H, W, C) -> y (N, OH, OW, C). Average pooling divides by
+  /// the number of window positions inside the input (padding is not counted, as in Keras).
+  virtual void pool2d_forward(bool is_max, const Tensor& x, Tensor& y, const Window2D& win) = 0;
+  /// dx from dy (overwrites dx). Max pooling routes each window's gradient to the first
+  /// position holding its maximum (x == y).
+  virtual void pool2d_backward(bool is_max, const Tensor& x, const Tensor& y, const Tensor& dy,
+                               Tensor& dx, const Window2D& win) = 0;
+  /// Global max or average over the middle axes: x (N, ..., C) -> y with N * C elements.
+  virtual void global_pool_forward(bool is_max, const Tensor& x, Tensor& y) = 0;
+  /// dx from dy (overwrites dx); max splits the gradient evenly among tied maxima, as the
+  /// gradient of Keras's ops.max does.
+  virtual void global_pool_backward(bool is_max, const Tensor& x, const Tensor& y,
+                                    const Tensor& dy, Tensor& dx) = 0;
+  /// y[n, i, j, c] = x[n, i + offset_h, j + offset_w, c], 0 where that is outside x: zero
+  /// padding (negative offsets), cropping (positive offsets) and their gradients.
+  virtual void pad_crop2d(const Tensor& x, Tensor& y, std::int64_t offset_h,
+                          std::int64_t offset_w) = 0;
+  /// Upsamples x (N, H, W, C) to y (N, H * sh, W * sw, C): nearest repeats pixels, bilinear
+  /// interpolates with half-pixel centres (Keras UpSampling2D / ops.image.resize).
+  virtual void upsample2d(const Tensor& x, Tensor& y, bool bilinear) = 0;
+  /// dx from dy for upsample2d (overwrites dx).
+  virtual void upsample2d_backward(const Tensor& dy, Tensor& dx, bool bilinear) = 0;
 
   // ---- normalization and noise (issue 3) ------------------------------------------------
-  // (normalization kernels go here)
+  // Fused kernels shaped after cuDNN's normalization API, over the channels-last (NHWC)
+  // layout. gamma and beta are (C,) tensors or undefined ones (Keras scale=False: gamma = 1;
+  // center=False: beta = 0). Every tensor has x's dtype (float32 or float64). The noise layers
+  // (SpatialDropout, GaussianNoise, GaussianDropout) need no kernels of their own: they use
+  // dropout_mask / random_normal and a broadcasting binary op.
+
+  /// Batch normalization in training mode (Keras BatchNormalization(training=True); cuDNN
+  /// BatchNormalizationForwardTraining). x and y are (M, C): every axis but the channels
+  /// flattened into rows. Writes the batch mean and the biased batch variance per channel
+  /// (`mean`, `var`: (C,)) and y = (x - mean) / sqrt(var + epsilon) * gamma + beta.
+  virtual void batch_norm_forward_training(const Tensor& x, const Tensor& gamma,
+                                           const Tensor& beta, double epsilon, Tensor& y,
+                                           Tensor& mean, Tensor& var) = 0;
+  /// Batch normalization with given per-channel statistics (Keras inference mode, with the
+  /// moving mean and variance): y = (x - mean) / sqrt(var + epsilon) * gamma + beta.
+  virtual void batch_norm_forward_inference(const Tensor& x, const Tensor& gamma,
+                                            const Tensor& beta, const Tensor& mean,
+                                            const Tensor& var, double epsilon, Tensor& y) = 0;
+  /// Gradients of batch normalization from dy (M, C). With `training`, mean and var are the
+  /// batch statistics of x and the gradient flows through them; otherwise they are constants.
+  /// dx (M, C), dgamma and dbeta (C,) are skipped when null.
+  virtual void batch_norm_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                   const Tensor& mean, const Tensor& var, double epsilon,
+                                   bool training, Tensor* dx, Tensor* dgamma,
+                                   Tensor* dbeta) = 0;
+  /// Group normalization (Keras GroupNormalization; LayerNormalization is the case S = 1,
+  /// groups = 1). x and y are (N, S, C): samples, positions, channels; the C channels form
+  /// `groups` groups of C / groups consecutive channels, and each (sample, group) is
+  /// normalized over its S * C / groups values (biased variance), then scaled by gamma[c] and
+  /// shifted by beta[c]. Writes mean and inv_std = 1 / sqrt(var + epsilon), (N, groups), for
+  /// the backward pass.
+  virtual void group_norm_forward(const Tensor& x, std::int64_t groups, const Tensor& gamma,
+                                  const Tensor& beta, double epsilon, Tensor& y, Tensor& mean,
+                                  Tensor& inv_std) = 0;
+  /// Gradients of group_norm_forward from dy (N, S, C), with the saved mean and inv_std.
+  /// dx (N, S, C), dgamma and dbeta (C,) are skipped when null.
+  virtual void group_norm_backward(const Tensor& x, const Tensor& dy, std::int64_t groups,
+                                   const Tensor& gamma, const Tensor& mean,
+                                   const Tensor& inv_std, Tensor* dx, Tensor* dgamma,
+                                   Tensor* dbeta) = 0;
 
   // ---- threading -----------------------------------------------------------------------
   /// Number of worker threads the backend uses for large kernels (1 = serial).

@@ -1,0 +1,33 @@
+// cropping.hpp — cropping of images (Keras: keras.layers.Cropping2D).
+#pragma once
+#include "temper/layers/zero_padding.hpp"
+
+namespace temper::layers {
+
+/// Constructor arguments of Cropping2D (Keras names and defaults).
+struct Cropping2DOptions {
+  Pad2 cropping = 0;  ///< ((top, bottom), (left, right)) rows and columns removed
+  std::string data_format = "channels_last";
+  std::string name{};
+};
+
+/// Removes rows and columns at the borders of each image: (batch, h, w, c) ->
+/// (batch, h - top - bottom, w - left - right, c) (Keras: keras.layers.Cropping2D).
+class Cropping2D final : public Layer {
+ public:
+  using Options = Cropping2DOptions;
+  explicit Cropping2D(Options options = {});
+  explicit Cropping2D(Pad2 cropping) : Cropping2D(Options{.cropping = cropping}) {}
+
+  std::string class_name() const override { return "Cropping2D"; }
+  Tensor call(const Tensor& inputs, bool training) override;
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  Config get_config() const override;
+  static LayerPtr from_config(const Config& config);
+  const Options& options() const noexcept { return options_; }
+
+ private:
+  Options options_;
+};
+
+}  // namespace temper::layers

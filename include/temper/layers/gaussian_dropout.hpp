@@ -1,0 +1,37 @@
+// gaussian_dropout.hpp — multiplicative Gaussian noise (Keras: keras.layers.GaussianDropout).
+#pragma once
+#include <optional>
+#include <string>
+
+#include "temper/layer.hpp"
+
+namespace temper::layers {
+
+/// Arguments of GaussianDropout, with Keras's names.
+struct GaussianDropoutOptions {
+  double rate = 0.0;                    ///< in [0, 1): the noise stddev is sqrt(rate / (1 - rate))
+  std::optional<std::uint64_t> seed{};
+  std::string name{};
+};
+
+/// Multiplies the inputs by 1-centred Gaussian noise of standard deviation
+/// sqrt(rate / (1 - rate)) in training; the identity at inference (Keras:
+/// keras.layers.GaussianDropout). Noise comes from the layer's seeded generator (or `seed`).
+class GaussianDropout final : public Layer {
+ public:
+  using Options = GaussianDropoutOptions;
+  explicit GaussianDropout(Options options);
+  explicit GaussianDropout(double rate);
+
+  std::string class_name() const override { return "GaussianDropout"; }
+  void build(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs, bool training) override;
+  Config get_config() const override;
+  static LayerPtr from_config(const Config& config);
+  const Options& options() const noexcept { return options_; }
+
+ private:
+  Options options_;
+};
+
+}  // namespace temper::layers

@@ -1,0 +1,632 @@
+// test_convolution.cpp — convolution ops and layers (Conv1D, Conv2D, DepthwiseConv2D,
+// SeparableConv2D, Conv2DTranspose): forward results against naive reference loops in float32
+// and float64, float64 numerical gradient checks for every padding / stride / dilation /
+// groups combination Keras accepts, Keras output shapes (odd sizes with "same" padding and
+// strides included), defaults, configs and their round trip through the registry, and the
+// errors users hit.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <temper/autograd.hpp>
+#include <temper/error.hpp>
+#include <temper/layers.hpp>
+#include <temper/ops.hpp>
+
+#include "support/gradcheck.hpp"
+#include "support/helpers.hpp"
+
+using namespace temper;
+using temper::testing::check_gradients;
+using temper::testing::contains;
+using temper::testing::error_message;
+using temper::testing::random_tensor;
+using temper::testing::values;
+using Inputs = std::vector<Tensor>;
+using ops::Size2;
+
+namespace {
+
+using i64 = std::int64_t;
+
+/// Naive NHWC grouped convolution in double: the definition, loop by loop.
+std::vector<double> ref_conv(const std::vector<double>& x, const Shape& xs, const std::vector<double>& w,
+                             const Shape& ws, Size2 s, Size2 d, i64 pt, i64 pl, i64 OH, i64 OW, i64 groups) {
+  const i64 N = xs[0], H = xs[1], W = xs[2], C = xs[3], KH = ws[0], KW = ws[1], Cg = ws[2], O = ws[3];
+  const i64 Og = O / groups;
+  std::vector<double> y(static_cast<std::size_t>(N * OH * OW * O), 0.0);
+  for (i64 n = 0; n < N; ++n)
+    for (i64 oh = 0; oh < OH; ++oh)
+      for (i64 ow = 0; ow < OW; ++ow)
+        for (i64 o = 0; o < O; ++o) {
+          const i64 g = o / Og;
+          double acc = 0;
+          for (i64 i = 0; i < KH; ++i)
+            for (i64 j = 0; j < KW; ++j)
+              for (i64 c = 0; c < Cg; ++c) {
+                const i64 ih = oh * s.h - pt + i * d.h, iw = ow * s.w - pl + j * d.w;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                acc += x[static_cast<std::size_t>(((n * H + ih) * W + iw) * C + g * Cg + c)] *
+                       w[static_cast<std::size_t>(((i * KW + j) * Cg + c) * O + o)];
+              }
+          y[static_cast<std::size_t>(((n * OH + oh) * OW + ow) * O + o)] = acc;
+        }
+  return y;
+}
+
+/// Naive transposed convolution: every input pixel scatters x * w into the output.
+std::vector<double> ref_conv_transpose(const std::vector<double>& x, const Shape& xs, const std::vector<double>& w,
+                                       const Shape& ws, Size2 s, Size2 d, i64 pt, i64 pl, i64 OH, i64 OW) {
+  const i64 N = xs[0], H = xs[1], W = xs[2], C = xs[3], KH = ws[0], KW = ws[1], F = ws[2];
+  std::vector<double> y(static_cast<std::size_t>(N * OH * OW * F), 0.0);
+  for (i64 n = 0; n < N; ++n)
+    for (i64 h = 0; h < H; ++h)
+      for (i64 ww = 0; ww < W; ++ww)
+        for (i64 i = 0; i < KH; ++i)
+          for (i64 j = 0; j < KW; ++j) {
+            const i64 oh = h * s.h - pt + i * d.h, ow = ww * s.w - pl + j * d.w;
+            if (oh < 0 || oh >= OH || ow < 0 || ow >= OW) continue;
+            for (i64 f = 0; f < F; ++f)
+              for (i64 c = 0; c < C; ++c)
+                y[static_cast<std::size_t>(((n * OH + oh) * OW + ow) * F + f)] +=
+                    x[static_cast<std::size_t>(((n * H + h) * W + ww) * C + c)] *
+                    w[static_cast<std::size_t>(((i * KW + j) * F + f) * C + c)];
+          }
+  return y;
+}
+
+void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol) {
+  REQUIRE(a.size() == b.size());
+  int bad = 0;
+  for (std::size_t i = 0; i < a.size() && bad < 5; ++i)
+    if (std::abs(a[i] - b[i]) > tol * std::max(1.0, std::abs(b[i]))) {
+      ++bad;
+      FAIL_CHECK("element " << i << ": " << a[i] << " vs reference " << b[i]);
+    }
+}
+
+/// Gradient check of a layer w.r.t. its input and weights in float64 (as in test_layers.cpp).
+std::size_t check_layer_gradients(Layer& layer, const Shape& input_shape, std::uint64_t seed = 99) {
+  Tensor x = random_tensor(input_shape, seed, -1.5, 1.5);
+  if (!layer.built()) (void)layer(x.astype(DType::Float32), false);
+  const auto weights = layer.weights();
+  Inputs inputs{x};
+  std::vector<Tensor> saved;
+  for (const auto& w : weights) {
+    saved.push_back(w->value);
+    inputs.push_back(w->value.astype(DType::Float64));
+  }
+  check_gradients(
+      [&](const Inputs& v) {
+        for (std::size_t i = 0; i < weights.size(); ++i) weights[i]->value = v[i + 1];
+        Tensor y = layer(v[0], true);
+        CHECK(y.dtype() == DType::Float64);
+        return y;
+      },
+      inputs);
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i]->value = saved[i];
+  return weights.size();
+}
+
+void check_round_trip(const Layer& layer) {
+  const Config ser = layers::serialize(layer);
+  CHECK(ser["class_name"] == layer.class_name());
+  LayerPtr back = layers::deserialize(Config::parse(ser.dump()));
+  REQUIRE(back);
+  CHECK(back->class_name() == layer.class_name());
+  CHECK(back->get_config() == layer.get_config());
+}
+
+std::set<std::string> keys(const Config& c) {
+  std::set<std::string> out;
+  for (auto& [k, v] : c.items()) out.insert(k);
+  return out;
+}
+
+struct ConvCase {
+  Shape x;
+  Shape w;
+  Size2 strides;
+  const char* padding;
+  Size2 dilation;
+  i64 groups;
+};
+
+/// Every combination Keras accepts on small odd-sized inputs: padding x strides x dilation
+/// (strides > 1 and dilation > 1 are exclusive in Keras) x groups, plus the special paths
+/// (1x1 GEMM, one input channel per group / depthwise).
+std::vector<ConvCase> conv_cases() {
+  std::vector<ConvCase> cases;
+  for (const char* pad : {"valid", "same"})
+    for (Size2 s : {Size2(1), Size2(2), Size2(2, 1), Size2(3)})
+      for (Size2 d : {Size2(1), Size2(2), Size2(1, 2)}) {
+        if ((s.h > 1 || s.w > 1) && (d.h > 1 || d.w > 1)) continue;
+        for (i64 g : {1, 2}) cases.push_back({{2, 7, 6, 4}, {3, 2, 4 / g, 4}, s, pad, d, g});
+      }
+  cases.push_back({{2, 5, 5, 3}, {1, 1, 3, 5}, 1, "valid", 1, 1});   // 1x1: plain GEMM
+  cases.push_back({{2, 5, 5, 3}, {1, 1, 3, 6}, 2, "same", 1, 1});    // 1x1 strided
+  cases.push_back({{2, 6, 5, 1}, {3, 3, 1, 5}, 1, "valid", 1, 1});   // one input channel (direct)
+  cases.push_back({{2, 6, 5, 1}, {3, 3, 1, 4}, 2, "same", 1, 1});
+  cases.push_back({{1, 6, 5, 3}, {3, 3, 1, 3}, 1, "same", 2, 3});    // depthwise dm 1
+  cases.push_back({{2, 5, 6, 2}, {3, 2, 1, 6}, 2, "same", 1, 2});    // depthwise dm 3
+  cases.push_back({{2, 4, 4, 6}, {2, 2, 2, 6}, 1, "valid", 1, 3});   // 3 groups of 2
+  // vectorised direct paths: output channels a multiple of the SIMD width
+  cases.push_back({{2, 7, 6, 1}, {3, 3, 1, 16}, 1, "valid", 1, 1});  // one input channel
+  cases.push_back({{2, 7, 6, 1}, {3, 2, 1, 40}, 2, "same", 1, 1});
+  cases.push_back({{2, 6, 7, 8}, {3, 3, 1, 8}, 1, "same", 1, 8});    // depthwise dm 1
+  cases.push_back({{2, 6, 7, 16}, {3, 3, 1, 16}, 2, "valid", 1, 16});
+  cases.push_back({{1, 6, 7, 8}, {3, 3, 1, 8}, 1, "same", 2, 8});
+  cases.push_back({{2, 6, 5, 8}, {3, 3, 8, 16}, 1, "same", 2, 1});   // stride-1 backward data as a forward conv
+  return cases;
+}
+
+std::string describe_case(const ConvCase& c) {
+  return shape_to_string(c.x) + " * " + shape_to_string(c.w) + " strides " + std::to_string(c.strides.h) + "x" +
+         std::to_string(c.strides.w) + " " + c.padding + " dilation " + std::to_string(c.dilation.h) + "x" +
+         std::to_string(c.dilation.w) + " groups " + std::to_string(c.groups);
+}
+
+}  // namespace
+
+// ================================================================================================
+// ops: geometry
+// ================================================================================================
+TEST_CASE("conv ops: output lengths and padding follow Keras") {
+  // valid: floor((n - d*(k-1) - 1)/s) + 1; same: ceil(n/s)
+  CHECK(ops::conv_output_length(28, 3, "valid", 1) == 26);
+  CHECK(ops::conv_output_length(7, 3, "valid", 2) == 3);
+  CHECK(ops::conv_output_length(7, 3, "same", 2) == 4);
+  CHECK(ops::conv_output_length(8, 3, "same", 2) == 4);
+  CHECK(ops::conv_output_length(9, 3, "same", 3) == 3);
+  CHECK(ops::conv_output_length(10, 3, "valid", 1, 2) == 6);
+  CHECK(ops::conv_output_length(5, 2, "valid", 2) == 2);  // pooling 2/2 on an odd size drops the last row
+  CHECK(ops::conv_output_length(5, 2, "same", 2) == 3);
+  CHECK(ops::conv_output_length(2, 3, "valid", 1) <= 0);
+  CHECK(ops::conv_output_length(10, 3, "causal", 1, 2) == 10);
+  // TensorFlow's "same": the odd pixel of padding goes after the input
+  CHECK(ops::conv_padding_before(7, 3, "same", 2) == 1);
+  CHECK(ops::conv_padding_before(8, 3, "same", 2) == 0);
+  CHECK(ops::conv_padding_before(8, 4, "same", 1) == 1);
+  CHECK(ops::conv_padding_before(5, 3, "same", 1, 2) == 2);
+  CHECK(ops::conv_padding_before(5, 3, "causal", 1, 2) == 4);
+  // transposed: Keras compute_conv_transpose_output_shape
+  CHECK(ops::conv_transpose_output_length(4, 3, "valid", 2, 1, std::nullopt) == 9);
+  CHECK(ops::conv_transpose_output_length(4, 3, "same", 2, 1, std::nullopt) == 8);
+  CHECK(ops::conv_transpose_output_length(4, 1, "valid", 2, 1, std::nullopt) == 8);
+  CHECK(ops::conv_transpose_output_length(4, 3, "same", 2, 1, 1) == 8);
+  CHECK(ops::conv_transpose_output_length(4, 3, "valid", 2, 1, 1) == 10);
+  CHECK(ops::conv_transpose_output_length(5, 3, "valid", 1, 2, std::nullopt) == 9);
+  CHECK_THROWS_AS(ops::conv_output_length(5, 3, "full", 1), ValueError);
+  CHECK(contains(error_message([] { (void)ops::conv_output_length(5, 3, "full", 1); }), "\"full\""));
+}
+
+// ================================================================================================
+// ops: forward against the naive reference, float32 and float64
+// ================================================================================================
+TEST_CASE("conv ops: conv2d matches a naive loop for every case, float32 and float64") {
+  std::uint64_t seed = 1;
+  for (const ConvCase& c : conv_cases()) {
+    CAPTURE(describe_case(c));
+    Tensor x = random_tensor(c.x, seed++);
+    Tensor w = random_tensor(c.w, seed++);
+    Tensor b = random_tensor({c.w[3]}, seed++);
+    const i64 OH = ops::conv_output_length(c.x[1], c.w[0], c.padding, c.strides.h, c.dilation.h);
+    const i64 OW = ops::conv_output_length(c.x[2], c.w[1], c.padding, c.strides.w, c.dilation.w);
+    const i64 pt = ops::conv_padding_before(c.x[1], c.w[0], c.padding, c.strides.h, c.dilation.h);
+    const i64 pl = ops::conv_padding_before(c.x[2], c.w[1], c.padding, c.strides.w, c.dilation.w);
+    std::vector<double> ref = ref_conv(values(x), c.x, values(w), c.w, c.strides, c.dilation, pt, pl, OH, OW, c.groups);
+    // bias and fused relu
+    std::vector<double> ref_br = ref;
+    const auto bv = values(b);
+    for (std::size_t i = 0; i < ref_br.size(); ++i) ref_br[i] = std::max(0.0, ref_br[i] + bv[i % bv.size()]);
+    for (DType dt : {DType::Float64, DType::Float32}) {
+      const double tol = dt == DType::Float64 ? 1e-12 : 1e-5;
+      Tensor y = ops::conv2d(x.astype(dt), w.astype(dt), Tensor(), c.strides, c.padding, c.dilation, c.groups);
+      CHECK(y.shape() == Shape{c.x[0], OH, OW, c.w[3]});
+      check_close(values(y), ref, tol);
+      Tensor yb = ops::conv2d(x.astype(dt), w.astype(dt), b.astype(dt), c.strides, c.padding, c.dilation, c.groups,
+                              true);
+      check_close(values(yb), ref_br, tol);
+    }
+  }
+}
+
+TEST_CASE("conv ops: a larger conv2d (the convnet's second layer shape) matches the reference") {
+  // Big enough to take the tiled, multi-threaded im2col path with several tiles.
+  Tensor x = random_tensor({3, 13, 13, 32}, 7);
+  Tensor w = random_tensor({3, 3, 32, 64}, 8);
+  Tensor y = ops::conv2d(x.astype(DType::Float32), w.astype(DType::Float32));
+  const auto ref = ref_conv(values(x), x.shape(), values(w), w.shape(), 1, 1, 0, 0, 11, 11, 1);
+  check_close(values(y), ref, 1e-4);
+  // gradients of the same shapes, float64, against reference products
+  Tensor xv = x.clone().set_requires_grad(true);
+  Tensor wv = w.clone().set_requires_grad(true);
+  Tensor g = random_tensor({3, 11, 11, 64}, 9);
+  Tensor out = ops::conv2d(xv, wv);
+  auto grads = gradients(ops::sum(ops::multiply(out, g)), {xv, wv});
+  // dW[i,j,c,o] = sum x[n, oh+i, ow+j, c] * g[n, oh, ow, o]
+  const auto X = values(x), G = values(g), DW = values(grads[1]), DX = values(grads[0]);
+  double max_err = 0;
+  for (i64 i : {0, 2})
+    for (i64 c : {0, 31})
+      for (i64 o : {0, 63}) {
+        const i64 j = 1;
+        double acc = 0;
+        for (i64 n = 0; n < 3; ++n)
+          for (i64 oh = 0; oh < 11; ++oh)
+            for (i64 ow = 0; ow < 11; ++ow)
+              acc += X[static_cast<std::size_t>(((n * 13 + oh + i) * 13 + ow + j) * 32 + c)] *
+                     G[static_cast<std::size_t>(((n * 11 + oh) * 11 + ow) * 64 + o)];
+        max_err = std::max(max_err, std::abs(acc - DW[static_cast<std::size_t>(((i * 3 + j) * 32 + c) * 64 + o)]));
+      }
+  CHECK(max_err < 1e-9);
+  // dX at a corner pixel only sees kernel tap (0, 0)
+  const auto Wv = values(w);
+  double acc = 0;
+  for (i64 o = 0; o < 64; ++o) acc += G[static_cast<std::size_t>(o)] * Wv[static_cast<std::size_t>(5 * 64 + o)];
+  CHECK(std::abs(acc - DX[5]) < 1e-9);
+}
+
+TEST_CASE("conv ops: conv2d_transpose matches a naive scatter loop") {
+  struct T {
+    Shape x, w;
+    Size2 s;
+    const char* pad;
+    std::optional<Size2> op;
+    Size2 d;
+  };
+  std::uint64_t seed = 50;
+  for (const T& c : {T{{2, 4, 3, 3}, {3, 3, 2, 3}, 2, "valid", std::nullopt, 1},
+                     T{{2, 4, 3, 3}, {3, 3, 2, 3}, 2, "same", std::nullopt, 1},
+                     T{{1, 3, 4, 2}, {3, 2, 3, 2}, 1, "same", std::nullopt, 1},
+                     T{{1, 3, 4, 2}, {4, 4, 2, 2}, 2, "same", std::nullopt, 1},
+                     T{{1, 3, 3, 2}, {3, 3, 2, 2}, 2, "same", Size2(1), 1},
+                     T{{1, 3, 3, 2}, {3, 3, 2, 2}, 3, "valid", Size2(2, 1), 1},
+                     T{{1, 4, 4, 2}, {3, 3, 2, 2}, 1, "valid", std::nullopt, 2},
+                     T{{1, 4, 4, 2}, {3, 3, 2, 2}, 1, "same", std::nullopt, 2}}) {
+    CAPTURE(shape_to_string(c.x));
+    CAPTURE(c.pad);
+    Tensor x = random_tensor(c.x, seed++);
+    Tensor w = random_tensor(c.w, seed++);
+    Tensor y = ops::conv2d_transpose(x, w, Tensor(), c.s, c.pad, c.op, c.d);
+    std::optional<i64> oph, opw;
+    if (c.op) {
+      oph = c.op->h;
+      opw = c.op->w;
+    }
+    const i64 OH = ops::conv_transpose_output_length(c.x[1], c.w[0], c.pad, c.s.h, c.d.h, oph);
+    const i64 OW = ops::conv_transpose_output_length(c.x[2], c.w[1], c.pad, c.s.w, c.d.w, opw);
+    REQUIRE(y.shape() == Shape{c.x[0], OH, OW, c.w[2]});
+    // Keras/JAX padding rule: the transposed conv is the data gradient of a conv with
+    // pad_before = keff - 1 - left_pad.
+    auto pad_before = [&](i64 k, i64 s, i64 d, std::optional<i64> op) -> i64 {
+      const i64 keff = (k - 1) * d + 1;
+      if (std::string(c.pad) == "valid") return 0;
+      const i64 pad_len = op ? keff + keff % 2 - 2 + *op : s + keff - 2;
+      return keff - 1 - std::min(pad_len / 2 + pad_len % 2, keff - 1);
+    };
+    const auto ref = ref_conv_transpose(values(x), c.x, values(w), c.w, c.s, c.d, pad_before(c.w[0], c.s.h, c.d.h, oph),
+                                        pad_before(c.w[1], c.s.w, c.d.w, opw), OH, OW);
+    check_close(values(y), ref, 1e-12);
+    check_gradients([&](const Inputs& v) { return ops::conv2d_transpose(v[0], v[1], v[2], c.s, c.pad, c.op, c.d); },
+                    {x, w, random_tensor({c.w[2]}, seed++)});
+  }
+  // Keras "same" transposed conv with stride 2 on a 2x2 input of ones and a ones kernel:
+  // TensorFlow's known result (conv2d_transpose of ones, 3x3 kernel, SAME): [[1,1,2,1],...]
+  Tensor ones = Tensor::ones({1, 2, 2, 1}, DType::Float64);
+  Tensor k = Tensor::ones({3, 3, 1, 1}, DType::Float64);
+  Tensor y = ops::conv2d_transpose(ones, k, Tensor(), 2, "same");
+  CHECK(values(y) == std::vector<double>{1, 1, 2, 1, 1, 1, 2, 1, 2, 2, 4, 2, 1, 1, 2, 1});
+}
+
+// ================================================================================================
+// ops: gradients
+// ================================================================================================
+TEST_CASE("conv ops: conv2d gradients for every padding / stride / dilation / groups case") {
+  std::uint64_t seed = 100;
+  for (const ConvCase& c : conv_cases()) {
+    CAPTURE(describe_case(c));
+    Tensor x = random_tensor(c.x, seed++);
+    Tensor w = random_tensor(c.w, seed++);
+    Tensor b = random_tensor({c.w[3]}, seed++);
+    check_gradients([&](const Inputs& v) { return ops::conv2d(v[0], v[1], v[2], c.strides, c.padding, c.dilation, c.groups); },
+                    {x, w, b});
+  }
+}
+
+TEST_CASE("conv ops: fused relu, conv1d (valid, same, causal) and depthwise gradients") {
+  Tensor x = random_tensor({2, 5, 4, 3}, 1);
+  Tensor w = random_tensor({3, 3, 3, 4}, 2);
+  Tensor b = random_tensor({4}, 3);
+  check_gradients([](const Inputs& v) { return ops::conv2d(v[0], v[1], v[2], 1, "same", 1, 1, true); }, {x, w, b});
+  for (const char* pad : {"valid", "same", "causal"})
+    for (i64 s : {1, 2})
+      for (i64 d : {1, 2}) {
+        if (s > 1 && d > 1) continue;
+        CAPTURE(pad);
+        CAPTURE(s);
+        CAPTURE(d);
+        Tensor x1 = random_tensor({2, 9, 4}, 10 + static_cast<std::uint64_t>(s * 3 + d));
+        Tensor w1 = random_tensor({3, 2, 4}, 20);
+        check_gradients([&](const Inputs& v) { return ops::conv1d(v[0], v[1], v[2], s, pad, d, 2); },
+                        {x1, w1, random_tensor({4}, 21)});
+      }
+  Tensor wd = random_tensor({3, 3, 3, 2}, 4);
+  check_gradients([](const Inputs& v) { return ops::depthwise_conv2d(v[0], v[1], v[2], 2, "same"); },
+                  {x, wd, random_tensor({6}, 5)});
+}
+
+TEST_CASE("conv ops: causal conv1d output t only sees inputs up to t") {
+  Tensor x = Tensor::zeros({1, 6, 1}, DType::Float64);
+  std::vector<double> xv{0, 0, 0, 1, 0, 0};
+  x = Tensor::from_vector(xv, {1, 6, 1});
+  Tensor w = Tensor::ones({3, 1, 1}, DType::Float64);
+  Tensor y = ops::conv1d(x, w, Tensor(), 1, "causal");
+  CHECK(values(y) == std::vector<double>{0, 0, 0, 1, 1, 1});
+  Tensor y2 = ops::conv1d(x, w, Tensor(), 1, "causal", 2);
+  CHECK(values(y2) == std::vector<double>{0, 0, 0, 1, 0, 1});
+}
+
+// ================================================================================================
+// layers: Conv2D
+// ================================================================================================
+TEST_CASE("Conv2D: Keras defaults, weights, shapes and config") {
+  layers::Conv2D conv(8, 3);
+  CHECK(conv.class_name() == "Conv2D");
+  const auto& o = conv.options();
+  CHECK(o.strides == Size2(1));
+  CHECK(o.padding == "valid");
+  CHECK(o.dilation_rate == Size2(1));
+  CHECK(o.groups == 1);
+  CHECK(o.use_bias);
+  CHECK(o.activation.is_linear());
+  CHECK(o.kernel_initializer.class_name() == "GlorotUniform");
+  CHECK(o.bias_initializer.class_name() == "Zeros");
+  CHECK(conv.compute_output_shape({-1, 28, 28, 1}) == Shape{-1, 26, 26, 8});
+  Tensor y = conv(Tensor::zeros({2, 7, 9, 3}));
+  CHECK(y.shape() == Shape{2, 5, 7, 8});
+  REQUIRE(conv.kernel());
+  CHECK(conv.kernel()->value.shape() == Shape{3, 3, 3, 8});
+  CHECK(conv.bias()->value.shape() == Shape{8});
+  CHECK(conv.count_params() == 3 * 3 * 3 * 8 + 8);
+  CHECK(conv.weights()[0]->name == "kernel");
+  // spatial sizes may change between calls (Keras InputSpec fixes only the channels)
+  CHECK(conv(Tensor::zeros({1, 5, 5, 3})).shape() == Shape{1, 3, 3, 8});
+  // odd sizes with same padding and strides: ceil(n / s)
+  layers::Conv2D s2({.filters = 4, .kernel_size = {3, 2}, .strides = {2, 3}, .padding = "same"});
+  CHECK(s2.compute_output_shape({-1, 7, 11, 3}) == Shape{-1, 4, 4, 4});
+  CHECK(s2.compute_output_shape({-1, 1, 1, 3}) == Shape{-1, 1, 1, 4});
+  CHECK(s2.compute_output_shape({-1, -1, 8, 3}) == Shape{-1, -1, 3, 4});
+  layers::Conv2D dil({.filters = 2, .kernel_size = 3, .dilation_rate = 2});
+  CHECK(dil.compute_output_shape({-1, 9, 10, 1}) == Shape{-1, 5, 6, 2});
+  layers::Conv2D grp({.filters = 6, .kernel_size = 1, .groups = 3});
+  (void)grp(Tensor::zeros({1, 4, 4, 9}));
+  CHECK(grp.kernel()->value.shape() == Shape{1, 1, 3, 6});
+  // config: Keras keys and values
+  layers::Conv2D named({.filters = 32, .kernel_size = 3, .activation = "relu", .name = "conv2d"});
+  Config c = named.get_config();
+  CHECK(keys(c) == std::set<std::string>{"name", "trainable", "dtype", "filters", "kernel_size", "strides", "padding",
+                                         "data_format", "dilation_rate", "groups", "activation", "use_bias",
+                                         "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                         "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                         "bias_constraint"});
+  CHECK(c["kernel_size"] == Config::parse("[3, 3]"));
+  CHECK(c["strides"] == Config::parse("[1, 1]"));
+  CHECK(c["activation"] == "relu");
+  CHECK(c["data_format"] == "channels_last");
+  check_round_trip(named);
+  check_round_trip(s2);
+  check_round_trip(grp);
+  // registry lookup with a config as Keras writes it (ints accepted for tuples too)
+  LayerPtr k = layers::deserialize(Config::parse(R"({"class_name": "Conv2D", "config": {
+      "name": "c", "filters": 5, "kernel_size": [3, 3], "strides": 2, "padding": "same",
+      "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "relu",
+      "use_bias": false, "kernel_initializer": {"class_name": "HeNormal", "config": {"seed": null}},
+      "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null,
+      "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}})"));
+  auto kc = std::static_pointer_cast<layers::Conv2D>(k);
+  CHECK(kc->options().strides == Size2(2));
+  CHECK_FALSE(kc->options().use_bias);
+  CHECK(kc->options().kernel_initializer.class_name() == "HeNormal");
+  CHECK(layers::deserialize(Config::parse(R"({"class_name": "Convolution2D", "config": {"filters": 1, "kernel_size": 1}})"))
+            ->class_name() == "Conv2D");
+}
+
+TEST_CASE("Conv2D: gradients for every padding / stride / dilation / groups combination") {
+  int checked = 0;
+  for (const char* pad : {"valid", "same"})
+    for (Size2 s : {Size2(1), Size2(2)})
+      for (Size2 d : {Size2(1), Size2(2)})
+        for (i64 g : {1, 2})
+          for (const char* act : {"linear", "relu"}) {
+            if (s.h > 1 && d.h > 1) continue;
+            CAPTURE(pad);
+            CAPTURE(s.h);
+            CAPTURE(d.h);
+            CAPTURE(g);
+            layers::Conv2D conv({.filters = 4, .kernel_size = {3, 2}, .strides = s, .padding = pad, .dilation_rate = d,
+                                 .groups = g, .activation = act, .bias_initializer = "random_normal"});
+            CHECK(check_layer_gradients(conv, {2, 7, 5, 2}) == 2);
+            ++checked;
+          }
+  CHECK(checked == 24);
+}
+
+TEST_CASE("Conv2D: regularizers add Keras penalties") {
+  layers::Conv2D conv({.filters = 2, .kernel_size = 1, .kernel_regularizer = regularizers::Regularizer(0.0, 0.5),
+                       .activity_regularizer = regularizers::Regularizer(0.0, 0.1)});
+  Tensor y = conv(Tensor::ones({1, 2, 2, 3}));
+  auto losses = conv.regularization_losses();
+  REQUIRE(losses.size() >= 2);
+  const auto k = values(conv.kernel()->value);
+  double want = 0;
+  for (double v : k) want += 0.5 * v * v;
+  CHECK(losses[0].item() == doctest::Approx(want).epsilon(1e-5));
+  CHECK(conv.get_config()["kernel_regularizer"]["class_name"] == "L2");
+}
+
+TEST_CASE("Conv2D: errors name the layer, the value and what was expected") {
+  CHECK(contains(error_message([] { layers::Conv2D(0, 3); }), "filters"));
+  CHECK_THROWS_AS(layers::Conv2D(0, 3), ValueError);
+  CHECK(contains(error_message([] { layers::Conv2D(4, Size2(0, 3)); }), "kernel_size"));
+  CHECK(contains(error_message([] { layers::Conv2D({.filters = 4, .kernel_size = 3, .padding = "full"}); }), "\"full\""));
+  CHECK_THROWS_AS(layers::Conv2D({.filters = 4, .kernel_size = 3, .data_format = "channels_first"}), ConfigError);
+  CHECK(contains(error_message([] { layers::Conv2D({.filters = 4, .kernel_size = 3, .data_format = "channels_first"}); }),
+                 "channels_first"));
+  CHECK(contains(error_message([] { layers::Conv2D({.filters = 4, .kernel_size = 3, .strides = 2, .dilation_rate = 2}); }),
+                 "dilation_rate"));
+  CHECK(contains(error_message([] { layers::Conv2D({.filters = 5, .kernel_size = 3, .groups = 2}); }), "groups"));
+  // build-time shape errors name the layer and both shapes
+  layers::Conv2D conv({.filters = 8, .kernel_size = 3, .name = "c1"});
+  std::string msg = error_message([&] { (void)conv(Tensor::zeros({1, 2, 2, 3})); });
+  CHECK(contains(msg, "'c1'"));
+  CHECK(contains(msg, "(None, 2, 2, 3)"));
+  CHECK(contains(msg, "(None, 0, 0, 8)"));
+  CHECK_THROWS_AS((void)conv(Tensor::zeros({1, 2, 2, 3})), ShapeError);
+  msg = error_message([&] { (void)conv(Tensor::zeros({2, 6, 6})); });
+  CHECK(contains(msg, "rank 4"));
+  (void)conv(Tensor::zeros({1, 6, 6, 3}));
+  msg = error_message([&] { (void)conv(Tensor::zeros({1, 6, 6, 4})); });
+  CHECK(contains(msg, "(None, 6, 6, 3)"));
+  CHECK(contains(msg, "(None, 6, 6, 4)"));
+  layers::Conv2D grp({.filters = 4, .kernel_size = 1, .groups = 2, .name = "g"});
+  msg = error_message([&] { (void)grp(Tensor::zeros({1, 3, 3, 3})); });
+  CHECK(contains(msg, "divisible by groups"));
+  CHECK_THROWS_AS(layers::deserialize(Config::parse(R"({"class_name": "Conv2D", "config": {"kernel_size": 3}})")),
+                  ConfigError);
+  CHECK_THROWS_AS(layers::deserialize(Config::parse(
+                      R"({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3, "kernel_constraint": {"class_name": "MaxNorm"}}})")),
+                  ConfigError);
+}
+
+// ================================================================================================
+// layers: Conv1D
+// ================================================================================================
+TEST_CASE("Conv1D: shapes, causal padding, config, gradients") {
+  layers::Conv1D conv(6, 3);
+  CHECK(conv.compute_output_shape({-1, 10, 4}) == Shape{-1, 8, 6});
+  (void)conv(Tensor::zeros({2, 10, 4}));
+  CHECK(conv.kernel()->value.shape() == Shape{3, 4, 6});
+  layers::Conv1D causal({.filters = 2, .kernel_size = 3, .padding = "causal", .dilation_rate = 2});
+  CHECK(causal.compute_output_shape({-1, 10, 4}) == Shape{-1, 10, 2});
+  layers::Conv1D same({.filters = 2, .kernel_size = 4, .strides = 3, .padding = "same"});
+  CHECK(same.compute_output_shape({-1, 10, 1}) == Shape{-1, 4, 2});
+  Config c = causal.get_config();
+  CHECK(c["kernel_size"] == Config::parse("[3]"));
+  CHECK(c["dilation_rate"] == Config::parse("[2]"));
+  CHECK(c["padding"] == "causal");
+  check_round_trip(causal);
+  check_round_trip(same);
+  CHECK_THROWS_AS(layers::Conv2D({.filters = 4, .kernel_size = 3, .padding = "causal"}), ValueError);
+  for (const char* pad : {"valid", "same", "causal"})
+    for (i64 s : {1, 2})
+      for (i64 d : {1, 2})
+        for (i64 g : {1, 2}) {
+          if (s > 1 && d > 1) continue;
+          CAPTURE(pad);
+          layers::Conv1D l({.filters = 4, .kernel_size = 3, .strides = s, .padding = pad, .dilation_rate = d,
+                            .groups = g, .bias_initializer = "random_normal"});
+          CHECK(check_layer_gradients(l, {2, 8, 2}) == 2);
+        }
+  std::string msg = error_message([&] { (void)conv(Tensor::zeros({2, 10, 4, 1})); });
+  CHECK(contains(msg, "rank 3"));
+}
+
+// ================================================================================================
+// layers: DepthwiseConv2D, SeparableConv2D
+// ================================================================================================
+TEST_CASE("DepthwiseConv2D: Keras layout (kh, kw, in, dm), shapes, config, gradients") {
+  layers::DepthwiseConv2D dw({.kernel_size = 3, .padding = "same", .depth_multiplier = 2});
+  Tensor x = random_tensor({2, 5, 5, 3}, 4).astype(DType::Float32);
+  Tensor y = dw(x);
+  CHECK(y.shape() == Shape{2, 5, 5, 6});
+  CHECK(dw.kernel()->value.shape() == Shape{3, 3, 3, 2});
+  CHECK(dw.bias()->value.shape() == Shape{6});
+  CHECK(dw.weights()[0]->name == "kernel");
+  // output channel c * dm + m is input channel c convolved with kernel[..., c, m]
+  const auto X = values(x), K = values(dw.kernel()->value), Y = values(y);
+  double acc = 0;  // n 0, pixel (2, 2), channel c = 1, m = 1 -> output channel 3
+  for (i64 i = 0; i < 3; ++i)
+    for (i64 j = 0; j < 3; ++j)
+      acc += X[static_cast<std::size_t>(((1 + i) * 5 + 1 + j) * 3 + 1)] * K[static_cast<std::size_t>(((i * 3 + j) * 3 + 1) * 2 + 1)];
+  CHECK(Y[static_cast<std::size_t>((2 * 5 + 2) * 6 + 3)] == doctest::Approx(acc).epsilon(1e-5));
+  Config c = dw.get_config();
+  CHECK(c.contains("depthwise_initializer"));
+  CHECK(c.contains("depthwise_regularizer"));
+  CHECK(c.contains("depthwise_constraint"));
+  CHECK(c["depth_multiplier"] == 2);
+  CHECK_FALSE(c.contains("filters"));
+  check_round_trip(dw);
+  for (const char* pad : {"valid", "same"})
+    for (Size2 s : {Size2(1), Size2(2)})
+      for (Size2 d : {Size2(1), Size2(2)}) {
+        if (s.h > 1 && d.h > 1) continue;
+        layers::DepthwiseConv2D l({.kernel_size = {3, 2}, .strides = s, .padding = pad, .depth_multiplier = 2,
+                                   .dilation_rate = d, .bias_initializer = "random_normal"});
+        CHECK(check_layer_gradients(l, {2, 6, 5, 2}) == 2);
+      }
+  CHECK_THROWS_AS(layers::DepthwiseConv2D({.kernel_size = 3, .depth_multiplier = 0}), ValueError);
+}
+
+TEST_CASE("SeparableConv2D: depthwise + pointwise weights, shapes, config, gradients") {
+  layers::SeparableConv2D sep({.filters = 5, .kernel_size = 3, .strides = 2, .padding = "same", .depth_multiplier = 2});
+  CHECK(sep.compute_output_shape({-1, 7, 8, 3}) == Shape{-1, 4, 4, 5});
+  (void)sep(Tensor::zeros({1, 7, 8, 3}));
+  CHECK(sep.depthwise_kernel()->value.shape() == Shape{3, 3, 3, 2});
+  CHECK(sep.pointwise_kernel()->value.shape() == Shape{1, 1, 6, 5});
+  CHECK(sep.bias()->value.shape() == Shape{5});
+  CHECK(sep.weights()[0]->name == "depthwise_kernel");
+  CHECK(sep.weights()[1]->name == "pointwise_kernel");
+  Config c = sep.get_config();
+  for (const char* k : {"pointwise_initializer", "pointwise_regularizer", "pointwise_constraint", "depthwise_initializer"})
+    CHECK(c.contains(k));
+  check_round_trip(sep);
+  for (const char* pad : {"valid", "same"})
+    for (Size2 s : {Size2(1), Size2(2)})
+      for (Size2 d : {Size2(1), Size2(2)}) {
+        if (s.h > 1 && d.h > 1) continue;
+        layers::SeparableConv2D l({.filters = 3, .kernel_size = 3, .strides = s, .padding = pad, .dilation_rate = d,
+                                   .depth_multiplier = 2, .activation = "relu", .bias_initializer = "random_normal"});
+        CHECK(check_layer_gradients(l, {2, 6, 6, 2}) == 3);
+      }
+}
+
+// ================================================================================================
+// layers: Conv2DTranspose
+// ================================================================================================
+TEST_CASE("Conv2DTranspose: kernel (kh, kw, filters, in), Keras shapes, config, gradients") {
+  layers::Conv2DTranspose t({.filters = 4, .kernel_size = 3, .strides = 2});
+  CHECK(t.compute_output_shape({-1, 5, 4, 3}) == Shape{-1, 11, 9, 4});
+  (void)t(Tensor::zeros({1, 5, 4, 3}));
+  CHECK(t.kernel()->value.shape() == Shape{3, 3, 4, 3});
+  layers::Conv2DTranspose same({.filters = 2, .kernel_size = 3, .strides = 2, .padding = "same"});
+  CHECK(same.compute_output_shape({-1, 5, 4, 3}) == Shape{-1, 10, 8, 2});
+  layers::Conv2DTranspose op({.filters = 2, .kernel_size = 3, .strides = 2, .padding = "same", .output_padding = Size2(1, 0)});
+  CHECK(op.compute_output_shape({-1, 5, 4, 3}) == Shape{-1, 10, 7, 2});
+  Config c = op.get_config();
+  CHECK(c["output_padding"] == Config::parse("[1, 0]"));
+  CHECK(same.get_config()["output_padding"].is_null());
+  CHECK_FALSE(c.contains("groups"));
+  check_round_trip(op);
+  check_round_trip(same);
+  CHECK(contains(error_message([] {
+                   layers::Conv2DTranspose({.filters = 2, .kernel_size = 3, .strides = 2, .output_padding = Size2(2)});
+                 }),
+                 "output_padding"));
+  for (const char* pad : {"valid", "same"})
+    for (Size2 s : {Size2(1), Size2(2), Size2(3, 2)})
+      for (Size2 d : {Size2(1), Size2(2)}) {
+        if (s.h > 1 && d.h > 1) continue;
+        CAPTURE(pad);
+        CAPTURE(s.h);
+        layers::Conv2DTranspose l({.filters = 3, .kernel_size = {3, 2}, .strides = s, .padding = pad,
+                                   .dilation_rate = d, .bias_initializer = "random_normal"});
+        CHECK(check_layer_gradients(l, {2, 3, 4, 2}) == 2);
+      }
+  layers::Conv2DTranspose lop({.filters = 2, .kernel_size = 3, .strides = 2, .padding = "valid", .output_padding = Size2(1)});
+  CHECK(check_layer_gradients(lop, {1, 3, 3, 2}) == 2);
+}

@@ -1,0 +1,295 @@
+// test_pooling.cpp — pooling, global pooling, ZeroPadding2D, Cropping2D and UpSampling2D:
+// forward results against naive loops, Keras output shapes (odd sizes, "same" padding with
+// strides), Keras's average-pooling border rule, float64 gradient checks for every
+// padding / stride combination, configs, registry lookups and errors.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <temper/autograd.hpp>
+#include <temper/error.hpp>
+#include <temper/layers.hpp>
+#include <temper/ops.hpp>
+
+#include "support/gradcheck.hpp"
+#include "support/helpers.hpp"
+
+using namespace temper;
+using temper::testing::check_gradients;
+using temper::testing::contains;
+using temper::testing::error_message;
+using temper::testing::random_tensor;
+using temper::testing::values;
+using Inputs = std::vector<Tensor>;
+using ops::Size2;
+
+namespace {
+
+using i64 = std::int64_t;
+
+/// Naive pooling: windows clipped to the input, average over the positions inside.
+std::vector<double> ref_pool(bool is_max, const std::vector<double>& x, const Shape& xs, Size2 k, Size2 s, i64 pt,
+                             i64 pl, i64 OH, i64 OW) {
+  const i64 N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  std::vector<double> y;
+  for (i64 n = 0; n < N; ++n)
+    for (i64 oh = 0; oh < OH; ++oh)
+      for (i64 ow = 0; ow < OW; ++ow)
+        for (i64 c = 0; c < C; ++c) {
+          double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
+          int cnt = 0;
+          for (i64 i = 0; i < k.h; ++i)
+            for (i64 j = 0; j < k.w; ++j) {
+              const i64 ih = oh * s.h - pt + i, iw = ow * s.w - pl + j;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              const double v = x[static_cast<std::size_t>(((n * H + ih) * W + iw) * C + c)];
+              acc = is_max ? std::max(acc, v) : acc + v;
+              ++cnt;
+            }
+          y.push_back(is_max ? acc : acc / cnt);
+        }
+  return y;
+}
+
+void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(tol));
+}
+
+std::size_t check_layer_gradients(Layer& layer, const Shape& input_shape, std::uint64_t seed = 99) {
+  Tensor x = random_tensor(input_shape, seed, -1.5, 1.5);
+  check_gradients([&](const Inputs& v) { return layer(v[0], true); }, {x});
+  return layer.weights().size();
+}
+
+void check_round_trip(const Layer& layer) {
+  const Config ser = layers::serialize(layer);
+  LayerPtr back = layers::deserialize(Config::parse(ser.dump()));
+  REQUIRE(back);
+  CHECK(back->class_name() == layer.class_name());
+  CHECK(back->get_config() == layer.get_config());
+}
+
+}  // namespace
+
+TEST_CASE("pooling ops: max and average pooling match naive loops, float32 and float64") {
+  std::uint64_t seed = 1;
+  for (bool is_max : {true, false})
+    for (const char* pad : {"valid", "same"})
+      for (Size2 k : {Size2(2), Size2(3), Size2(3, 2)})
+        for (Size2 s : {Size2(1), Size2(2), Size2(3, 2)}) {
+          CAPTURE(is_max);
+          CAPTURE(pad);
+          Shape xs{2, 7, 6, seed % 2 ? 5 : 8};  // 8 channels: the vectorised paths
+          Tensor x = random_tensor(xs, seed++);
+          const i64 OH = ops::conv_output_length(7, k.h, pad, s.h), OW = ops::conv_output_length(6, k.w, pad, s.w);
+          const i64 pt = ops::conv_padding_before(7, k.h, pad, s.h), pl = ops::conv_padding_before(6, k.w, pad, s.w);
+          const auto ref = ref_pool(is_max, values(x), xs, k, s, pt, pl, OH, OW);
+          for (DType dt : {DType::Float64, DType::Float32}) {
+            Tensor y = is_max ? ops::max_pool2d(x.astype(dt), k, s, pad) : ops::avg_pool2d(x.astype(dt), k, s, pad);
+            CHECK(y.shape() == Shape{2, OH, OW, xs[3]});
+            check_close(values(y), ref, dt == DType::Float64 ? 1e-12 : 1e-5);
+          }
+          check_gradients([&](const Inputs& v) { return is_max ? ops::max_pool2d(v[0], k, s, pad) : ops::avg_pool2d(v[0], k, s, pad); },
+                          {x});
+        }
+}
+
+TEST_CASE("pooling ops: Keras's average border rule and max-pool gradient routing") {
+  // AveragePooling2D(2, padding="same") on a 3x3 image of ones stays ones (padding not counted).
+  Tensor ones = Tensor::ones({1, 3, 3, 1}, DType::Float64);
+  CHECK(values(ops::avg_pool2d(ones, 2, 2, "same")) == std::vector<double>{1, 1, 1, 1});
+  std::vector<double> xv{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  Tensor x = Tensor::from_vector(xv, {1, 3, 3, 1});
+  CHECK(values(ops::avg_pool2d(x, 2, 2, "same")) == std::vector<double>{3, 4.5, 7.5, 9});
+  CHECK(values(ops::max_pool2d(x, 2, 2, "same")) == std::vector<double>{5, 6, 8, 9});
+  CHECK(values(ops::max_pool2d(x, 2, 1, "valid")) == std::vector<double>{5, 6, 8, 9});
+  // overlapping windows: the gradient of a shared maximum adds up
+  Tensor xr = x.clone().set_requires_grad(true);
+  Tensor y = ops::max_pool2d(xr, 2, 1, "valid");
+  auto g = gradients(ops::sum(y), {xr});
+  CHECK(values(g[0]) == std::vector<double>{0, 0, 0, 0, 1, 1, 0, 1, 1});
+  // ties go to the first position only (the sum of the gradient is preserved)
+  Tensor t = Tensor::ones({1, 2, 2, 1}, DType::Float64).set_requires_grad(true);
+  auto gt = gradients(ops::sum(ops::max_pool2d(t, 2, 2)), {t});
+  CHECK(values(gt[0]) == std::vector<double>{1, 0, 0, 0});
+}
+
+TEST_CASE("pooling ops: 1-D pooling, global pooling and their gradients") {
+  Tensor x = random_tensor({2, 9, 3}, 5);
+  for (const char* pad : {"valid", "same"})
+    for (i64 k : {2, 3})
+      for (i64 s : {1, 2}) {
+        Tensor y = ops::max_pool1d(x, k, s, pad);
+        CHECK(y.shape() == Shape{2, ops::conv_output_length(9, k, pad, s), 3});
+        check_gradients([&](const Inputs& v) { return ops::max_pool1d(v[0], k, s, pad); }, {x});
+        check_gradients([&](const Inputs& v) { return ops::avg_pool1d(v[0], k, s, pad); }, {x});
+      }
+  Tensor x4 = random_tensor({2, 3, 5, 4}, 6);
+  const auto X = values(x4);
+  Tensor m = ops::global_max_pool(x4);
+  Tensor a = ops::global_avg_pool(x4, true);
+  CHECK(m.shape() == Shape{2, 4});
+  CHECK(a.shape() == Shape{2, 1, 1, 4});
+  double mx = -1e9, sum = 0;
+  for (i64 s = 0; s < 15; ++s) {
+    mx = std::max(mx, X[static_cast<std::size_t>(s * 4 + 1)]);
+    sum += X[static_cast<std::size_t>(s * 4 + 1)];
+  }
+  CHECK(values(m)[1] == doctest::Approx(mx));
+  CHECK(values(a)[1] == doctest::Approx(sum / 15));
+  check_gradients([](const Inputs& v) { return ops::global_max_pool(v[0]); }, {x4});
+  check_gradients([](const Inputs& v) { return ops::global_avg_pool(v[0], true); }, {x4});
+  check_gradients([](const Inputs& v) { return ops::global_avg_pool(v[0]); }, {x});
+  // ties split the gradient evenly, as Keras's ops.max does
+  Tensor t = Tensor::ones({1, 2, 2, 1}, DType::Float64).set_requires_grad(true);
+  auto gt = gradients(ops::sum(ops::global_max_pool(t)), {t});
+  CHECK(values(gt[0]) == std::vector<double>{0.25, 0.25, 0.25, 0.25});
+}
+
+TEST_CASE("pooling layers: Keras defaults, shapes, configs, registry") {
+  layers::MaxPooling2D mp;
+  CHECK(mp.class_name() == "MaxPooling2D");
+  CHECK(mp.options().pool_size == Size2(2));
+  CHECK(mp.strides() == Size2(2));
+  CHECK(mp.options().padding == "valid");
+  CHECK(mp.compute_output_shape({-1, 26, 26, 32}) == Shape{-1, 13, 13, 32});
+  CHECK(mp.compute_output_shape({-1, 11, 11, 64}) == Shape{-1, 5, 5, 64});
+  layers::MaxPooling2D same({.pool_size = 3, .strides = Size2(2), .padding = "same"});
+  CHECK(same.compute_output_shape({-1, 7, 8, 3}) == Shape{-1, 4, 4, 3});
+  layers::AveragePooling2D ap({.pool_size = {3, 2}, .strides = Size2(1, 2)});
+  CHECK(ap.compute_output_shape({-1, 7, 8, 3}) == Shape{-1, 5, 4, 3});
+  Config c = mp.get_config();
+  CHECK(c["pool_size"] == Config::parse("[2, 2]"));
+  CHECK(c["strides"] == Config::parse("[2, 2]"));
+  CHECK(c["padding"] == "valid");
+  CHECK(c["data_format"] == "channels_last");
+  for (const Layer* l : std::vector<const Layer*>{&mp, &same, &ap}) check_round_trip(*l);
+  layers::MaxPooling1D m1(3);
+  CHECK(m1.compute_output_shape({-1, 10, 2}) == Shape{-1, 3, 2});
+  layers::AveragePooling1D a1({.pool_size = 2, .strides = 1, .padding = "same"});
+  CHECK(a1.compute_output_shape({-1, 10, 2}) == Shape{-1, 10, 2});
+  CHECK(m1.get_config()["pool_size"] == Config::parse("[3]"));
+  check_round_trip(m1);
+  check_round_trip(a1);
+  layers::GlobalAveragePooling2D gap;
+  layers::GlobalMaxPooling1D gmp1({.keepdims = true});
+  CHECK(gap.compute_output_shape({-1, 7, 7, 16}) == Shape{-1, 16});
+  CHECK(gmp1.compute_output_shape({-1, 9, 5}) == Shape{-1, 1, 5});
+  CHECK(gap.get_config()["keepdims"] == false);
+  check_round_trip(gap);
+  check_round_trip(gmp1);
+  // Keras configs and aliases through the registry
+  LayerPtr k = layers::deserialize(Config::parse(R"({"class_name": "MaxPooling2D", "config": {"name": "max_pooling2d",
+      "trainable": true, "dtype": "float32", "pool_size": [2, 2], "padding": "valid", "strides": null,
+      "data_format": "channels_last"}})"));
+  CHECK(std::static_pointer_cast<layers::MaxPooling2D>(k)->strides() == Size2(2));
+  for (const char* name : {"MaxPool2D", "AvgPool2D", "AveragePooling2D", "MaxPooling1D", "AveragePooling1D",
+                           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+                           "GlobalMaxPooling2D", "GlobalAvgPool2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D"}) {
+    CAPTURE(name);
+    Config cfg = {{"class_name", name}, {"config", Config::object()}};
+    CHECK(layers::deserialize(cfg) != nullptr);
+  }
+}
+
+TEST_CASE("pooling layers: gradients for every padding / stride combination") {
+  for (const char* pad : {"valid", "same"})
+    for (Size2 s : {Size2(1), Size2(2), Size2(3, 2), Size2(3, 1)}) {
+      CAPTURE(pad);
+      layers::MaxPooling2D m({.pool_size = {3, 2}, .strides = s, .padding = pad});
+      layers::AveragePooling2D a({.pool_size = {3, 2}, .strides = s, .padding = pad});
+      CHECK(check_layer_gradients(m, {2, 7, 5, 3}) == 0);
+      CHECK(check_layer_gradients(a, {2, 7, 5, 3}) == 0);
+      CHECK(check_layer_gradients(m, {1, 7, 5, 8}) == 0);
+      CHECK(check_layer_gradients(a, {1, 7, 5, 8}) == 0);
+      layers::MaxPooling1D m1({.pool_size = 3, .strides = s.h, .padding = pad});
+      layers::AveragePooling1D a1({.pool_size = 3, .strides = s.h, .padding = pad});
+      check_layer_gradients(m1, {2, 8, 3});
+      check_layer_gradients(a1, {2, 8, 3});
+    }
+  layers::GlobalAveragePooling2D gap;
+  layers::GlobalMaxPooling2D gmp;
+  layers::GlobalAveragePooling1D gap1;
+  layers::GlobalMaxPooling1D gmp1({.keepdims = true});
+  check_layer_gradients(gap, {2, 3, 4, 5});
+  check_layer_gradients(gmp, {2, 3, 4, 5});
+  check_layer_gradients(gap1, {2, 6, 5});
+  check_layer_gradients(gmp1, {2, 6, 5});
+}
+
+TEST_CASE("pooling layers: errors") {
+  CHECK_THROWS_AS(layers::MaxPooling2D({.pool_size = 0}), ValueError);
+  CHECK(contains(error_message([] { layers::MaxPooling2D({.pool_size = 2, .padding = "full"}); }), "\"full\""));
+  CHECK_THROWS_AS(layers::AveragePooling2D({.data_format = "channels_first"}), ConfigError);
+  layers::MaxPooling2D mp({.pool_size = 3, .name = "pool"});
+  const std::string msg = error_message([&] { (void)mp(Tensor::zeros({1, 2, 2, 1})); });
+  CHECK(contains(msg, "'pool'"));
+  CHECK(contains(msg, "(None, 2, 2, 1)"));
+  CHECK(contains(msg, "(None, 0, 0, 1)"));
+  CHECK_THROWS_AS((void)mp(Tensor::zeros({1, 2, 2, 1})), ShapeError);
+  CHECK(contains(error_message([&] { (void)mp(Tensor::zeros({1, 5, 5})); }), "rank 4"));
+  layers::GlobalAveragePooling1D g1;
+  CHECK_THROWS_AS((void)g1(Tensor::zeros({1, 5, 5, 1})), ShapeError);
+}
+
+TEST_CASE("ZeroPadding2D and Cropping2D: shapes, values, configs, gradients") {
+  layers::ZeroPadding2D zp;
+  CHECK(zp.options().padding == layers::Pad2(1));
+  CHECK(zp.compute_output_shape({-1, 3, 4, 2}) == Shape{-1, 5, 6, 2});
+  layers::ZeroPadding2D zp2(layers::Pad2({1, 2}, {0, 3}));
+  CHECK(zp2.compute_output_shape({-1, 3, 4, 2}) == Shape{-1, 6, 7, 2});
+  std::vector<double> xv{1, 2, 3, 4};
+  Tensor x = Tensor::from_vector(xv, {1, 2, 2, 1});
+  CHECK(values(zp(x)) == std::vector<double>{0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0});
+  CHECK(zp2.get_config()["padding"] == Config::parse("[[1, 2], [0, 3]]"));
+  check_round_trip(zp2);
+  LayerPtr k = layers::deserialize(Config::parse(R"({"class_name": "ZeroPadding2D", "config": {"padding": [2, 1]}})"));
+  CHECK(std::static_pointer_cast<layers::ZeroPadding2D>(k)->options().padding == layers::Pad2(2, 1));
+  layers::Cropping2D cr(layers::Pad2({1, 0}, {1, 2}));
+  CHECK(cr.compute_output_shape({-1, 5, 6, 3}) == Shape{-1, 4, 3, 3});
+  std::vector<double> yv{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  Tensor y = Tensor::from_vector(yv, {1, 3, 3, 1});
+  layers::Cropping2D cr1(layers::Pad2({1, 0}, {0, 1}));
+  CHECK(values(cr1(y)) == std::vector<double>{4, 5, 7, 8});
+  CHECK(layers::Cropping2D().get_config()["cropping"] == Config::parse("[[0, 0], [0, 0]]"));
+  check_round_trip(cr);
+  check_layer_gradients(zp2, {2, 3, 4, 2});
+  check_layer_gradients(cr, {2, 5, 6, 2});
+  layers::Cropping2D big(layers::Pad2(2));
+  const std::string msg = error_message([&] { (void)big(Tensor::zeros({1, 4, 4, 1})); });
+  CHECK(contains(msg, "(None, 4, 4, 1)"));
+  CHECK(contains(msg, "(None, 0, 0, 1)"));
+  CHECK_THROWS_AS(layers::ZeroPadding2D(layers::Pad2(-1)), ValueError);
+}
+
+TEST_CASE("UpSampling2D: nearest and bilinear, configs, gradients") {
+  layers::UpSampling2D up;
+  CHECK(up.options().size == Size2(2));
+  CHECK(up.options().interpolation == "nearest");
+  CHECK(up.compute_output_shape({-1, 3, 4, 2}) == Shape{-1, 6, 8, 2});
+  std::vector<double> xv{1, 2, 3, 4};
+  Tensor x = Tensor::from_vector(xv, {1, 2, 2, 1});
+  CHECK(values(up(x)) == std::vector<double>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+  layers::UpSampling2D bl({.size = {2, 2}, .interpolation = "bilinear"});
+  // half-pixel centres (tf.image.resize): 1-D [1, 2] -> [1, 1.25, 1.75, 2]
+  Tensor row = Tensor::from_vector(std::vector<double>{1, 2}, {1, 1, 2, 1});
+  layers::UpSampling2D blw({.size = {1, 2}, .interpolation = "bilinear"});
+  CHECK(values(blw(row)) == std::vector<double>{1, 1.25, 1.75, 2});
+  Config c = bl.get_config();
+  CHECK(c["size"] == Config::parse("[2, 2]"));
+  CHECK(c["interpolation"] == "bilinear");
+  check_round_trip(bl);
+  check_layer_gradients(up, {2, 3, 2, 2});
+  check_layer_gradients(bl, {2, 3, 2, 2});
+  layers::UpSampling2D up32(Size2(3, 2));
+  check_layer_gradients(up32, {1, 2, 3, 2});
+  const std::string msg = error_message([] { layers::UpSampling2D({.interpolation = "bicubic"}); });
+  CHECK(contains(msg, "bicubic"));
+  CHECK(contains(msg, "nearest"));
+  CHECK_THROWS_AS(layers::UpSampling2D({.interpolation = "bicubic"}), ConfigError);
+}
