@@ -12,6 +12,7 @@
 #include "temper/ops.hpp"
 #include "src/graph.hpp"
 #include "src/training_data.hpp"
+#include "temper/saving.hpp"
 
 namespace temper {
 
@@ -742,7 +743,7 @@ History Model::fit(const Tensors& x, const Tensors& y, FitOptions opt) {
     val = va;
     has_val = true;
   }
-  train = train.batch(opt.batch_size).shuffle(opt.shuffle, generator().next_u64());
+  train = train.batch(opt.batch_size);
   if (has_val) val = val.batch(opt.validation_batch_size.value_or(opt.batch_size));
   std::int64_t steps = train.num_batches();
   if (opt.steps_per_epoch) steps = std::min(steps, *opt.steps_per_epoch);
@@ -760,6 +761,9 @@ History Model::fit(const Tensors& x, const Tensors& y, FitOptions opt) {
   callbacks.on_train_begin();
   const int first_epoch = resume_epoch.value_or(opt.initial_epoch);
   resume_epoch.reset();
+  // Drawn after on_train_begin, so that a callback restoring the random stream
+  // (BackupAndRestore) also restores the shuffling of a resumed run.
+  train = train.shuffle(opt.shuffle, generator().next_u64());
   Logs epoch_logs;
   for (int epoch = first_epoch; epoch < opt.epochs; ++epoch) {
     reset_metrics();
@@ -871,5 +875,10 @@ std::vector<Tensor> Model::predict_outputs(const Tensors& x, PredictOptions opt)
   if (outs.empty()) outs.push_back(Tensor::empty({0}, DType::Float32));
   return outs;
 }
+
+// ---- files ----------------------------------------------------------------------------------
+void Model::save(const std::string& path) const { save_model(*this, path); }
+void Model::save_weights(const std::string& path) const { temper::save_weights(*this, path); }
+void Model::load_weights(const std::string& path) { temper::load_weights(*this, path); }
 
 }  // namespace temper

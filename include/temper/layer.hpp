@@ -1,5 +1,6 @@
 // layer.hpp — the base class of every layer (Keras: keras.layers.Layer).
 #pragma once
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -103,6 +104,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// layer a child of their own seeded generator so that runs are reproducible.
   void set_generator(Generator g) { rng_ = g; }
   Generator& generator() noexcept { return rng_; }
+  const Generator& generator() const noexcept { return rng_; }
 
  protected:
   /// Keras add_weight: creates, initialises and registers a variable named
@@ -145,6 +147,13 @@ class LayerRef {
   template <class L>
     requires std::is_base_of_v<Layer, L>
   LayerRef(std::shared_ptr<L> layer) : ptr_(std::move(layer)) {}  // NOLINT
+  /// A symbolic input (`temper::Input(shape)`) stands for its InputLayer, so that
+  /// `Sequential({Input({28, 28}), ...})` reads as in Keras.
+  template <class S>
+    requires requires(const S& s) {
+      { s.layer() } -> std::convertible_to<std::shared_ptr<Layer>>;
+    }
+  LayerRef(const S& symbolic) : ptr_(symbolic.layer()) {}  // NOLINT
   const LayerPtr& get() const noexcept { return ptr_; }
 
  private:

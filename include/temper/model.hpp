@@ -294,6 +294,18 @@ class Model : public Layer {
   /// The compile() arguments as Keras's compile_config / training_config JSON.
   Config compile_config() const;
 
+  // ---- files (temper/saving.hpp) --------------------------------------------------------
+  /// Keras model.save: the whole model — architecture, weights, optimizer state, compile
+  /// arguments — as a `.keras` zip or a legacy `.h5` file (by extension). Atomic.
+  void save(const std::string& path) const;
+  /// Keras model.save_weights: `.weights.h5` (Keras 3 layout, optimizer state included) or a
+  /// legacy weights-only `.h5`. Atomic.
+  void save_weights(const std::string& path) const;
+  /// Keras model.load_weights: reads `.weights.h5`, legacy `.h5` (full or weights-only) and
+  /// `.keras`. A layer-count or shape mismatch names the layer and both shapes and leaves the
+  /// model unchanged.
+  void load_weights(const std::string& path);
+
   /// Prints Keras's summary table (layer, output shape, params; "Connected to" for graphs;
   /// totals) to `os`.
   void summary(std::ostream& os, int line_length = 0) const;

@@ -7,10 +7,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <set>
 
 #include "h5.hpp"
 #include "internal.hpp"
@@ -78,46 +76,30 @@ Config shape_config(const Shape& s) {
 
 // ---- configs --------------------------------------------------------------------------------
 
-// The names of the compiled metrics, split into metrics and weighted metrics (Model keeps the
-// metric arguments private; the resolved metrics carry the names the user typed).
-std::pair<Config, Config> metric_names(const Model& model) {
-  Config metrics = Config::array(), weighted = Config::array();
-  const auto ms = model.metrics();
-  for (std::size_t i = 1; i < ms.size(); ++i) {  // [0] is the loss tracker
-    const std::string& n = ms[i]->name();
-    if (n.rfind("weighted_", 0) == 0) weighted.push_back(n.substr(9));
-    else metrics.push_back(n);
-  }
-  return {metrics, weighted.empty() ? Config(nullptr) : weighted};
-}
-
-// Keras 3 compile_config (the .keras zip).
-Config compile_config(const Model& model) {
-  if (!model.compiled()) return Config::object();
-  auto [metrics, weighted] = metric_names(model);
-  return {{"optimizer", optimizers::serialize(*model.optimizer())},
-          {"loss", losses::serialize(*model.loss())},
-          {"loss_weights", nullptr},
-          {"metrics", metrics},
-          {"weighted_metrics", weighted},
-          {"run_eagerly", false},
-          {"steps_per_execution", 1},
-          {"jit_compile", false}};
-}
+// Keras 3 compile_config (the .keras zip): what compile() was given, per output for a
+// multi-output model.
+Config compile_config(const Model& model) { return model.compile_config(); }
 
 Config strip_module(const Config& serialized) {
+  if (!serialized.is_object() || !serialized.contains("class_name")) return serialized;
   Config out = {{"class_name", serialized.at("class_name")}, {"config", serialized.value("config", Config::object())}};
   return out;
 }
 
-// tf.keras training_config (the legacy .h5).
+// tf.keras training_config (the legacy .h5): the same content with module-less objects.
 Config training_config(const Model& model) {
-  auto [metrics, weighted] = metric_names(model);
-  return {{"loss", strip_module(losses::serialize(*model.loss()))},
-          {"metrics", metrics},
-          {"weighted_metrics", weighted},
-          {"loss_weights", nullptr},
-          {"optimizer_config", strip_module(optimizers::serialize(*model.optimizer()))}};
+  const Config cc = model.compile_config();
+  Config loss = cc.value("loss", Config(nullptr));
+  if (loss.is_object() && !loss.contains("class_name")) {
+    for (auto& [k, v] : loss.items()) v = strip_module(v);
+  } else {
+    loss = strip_module(loss);
+  }
+  return {{"loss", loss},
+          {"metrics", cc.value("metrics", Config(nullptr))},
+          {"weighted_metrics", cc.value("weighted_metrics", Config(nullptr))},
+          {"loss_weights", cc.value("loss_weights", Config(nullptr))},
+          {"optimizer_config", strip_module(cc.at("optimizer"))}};
 }
 
 // One metric entry of a training/compile config: a name, a serialized metric, or tf.keras's
@@ -147,13 +129,27 @@ void compile_from_config(Model& model, const Config& c, const std::string& path)
       spdlog::warn("'{}': the saved model was compiled without a loss; it is loaded uncompiled", path);
       return;
     }
-    if (loss_c.is_object() && !loss_c.contains("class_name"))
-      throw ConfigError("multi-output losses (a dict of losses) are not supported yet");
-    losses::LossPtr loss = losses::from_config(loss_c);
     std::vector<MetricArg> metrics, weighted;
-    collect_metrics(c.value("metrics", Config(nullptr)), metrics);
-    collect_metrics(c.value("weighted_metrics", Config(nullptr)), weighted);
     CompileOptions co;
+    losses::LossPtr loss;
+    const Config metrics_c = c.value("metrics", Config(nullptr));
+    if (loss_c.is_object() && !loss_c.contains("class_name")) {
+      // A multi-output model: losses, weights and metrics keyed by output name.
+      for (const auto& [out, l] : loss_c.items()) {
+        auto lp = losses::from_config(l);
+        if (!loss) loss = lp;
+        co.losses.emplace(out, LossArg(lp));
+      }
+      const Config lw = c.value("loss_weights", Config(nullptr));
+      if (lw.is_object())
+        for (const auto& [out, w] : lw.items()) co.loss_weights[out] = w.get<double>();
+      if (metrics_c.is_object())
+        for (const auto& [out, m] : metrics_c.items()) collect_metrics(m, co.output_metrics[out]);
+    } else {
+      loss = losses::from_config(loss_c);
+      collect_metrics(metrics_c, metrics);
+    }
+    collect_metrics(c.value("weighted_metrics", Config(nullptr)), weighted);
     co.weighted_metrics = std::move(weighted);
     // Keras stores a constant rate as float32 (0.001 -> 0.0010000000474974513). Read it back as
     // the shortest decimal of that float32 (0.001), which is what the user typed in all but
@@ -257,8 +253,7 @@ Config normalize_loaded_config(Config config) {
       Config input = {{"class_name", "InputLayer"},
                       {"config",
                        {{"batch_input_shape", first["batch_input_shape"]},
-                        {"dtype", first.value("dtype", Config("float32")).is_string() ? first.value("dtype", Config("float32"))
-                                                                                      : Config("float32")},
+                        {"dtype", first.contains("dtype") && first["dtype"].is_string() ? first["dtype"] : Config("float32")},
                         {"name", first.value("name", std::string("input")) + "_input"}}}};
       ls.insert(ls.begin(), input);
     }
@@ -308,16 +303,27 @@ struct PendingAssign {
   Tensor value;
 };
 
-void write_keras3_weights(h5::Group& root, const Model& model, bool include_optimizer) {
+// Keras 3 _save_container_state: /layers/<key>/vars per layer; a nested model gets its own
+// (empty) vars group and its layers below it (/layers/sequential/layers/dense/vars).
+void write_layers(h5::Group& parent, const std::vector<LayerPtr>& layers) {
   std::map<std::string, int> seen;
-  h5::Group layers_g = root.create_group("layers");
-  for (const auto& layer : model.layers()) {
+  h5::Group layers_g = parent.create_group("layers");
+  for (const auto& layer : layers) {
     const std::string key = saving_detail::keras3_layer_key(layer->class_name(), seen);
-    h5::Group vars = layers_g.create_group(key + "/vars");
+    h5::Group lg = layers_g.create_group(key);
+    h5::Group vars = lg.create_group("vars");
     vars.set_string_attr("name", layer->name(), h5::CharSet::Utf8);
+    if (const auto* sub = dynamic_cast<const Model*>(layer.get())) {
+      write_layers(lg, sub->layers());
+      continue;
+    }
     const auto ws = layer->weights();
     for (std::size_t i = 0; i < ws.size(); ++i) vars.write_dataset(std::to_string(i), ws[i]->value);
   }
+}
+
+void write_keras3_weights(h5::Group& root, const Model& model, bool include_optimizer) {
+  write_layers(root, model.layers());
   if (include_optimizer && model.compiled()) {
     h5::Group ov = root.create_group("optimizer/vars");
     ov.set_string_attr("name", model.optimizer()->name(), h5::CharSet::Utf8);
@@ -372,17 +378,21 @@ void assign_all(const std::vector<PendingAssign>& pending) {
   }
 }
 
-void read_keras3_weights(const h5::Group& root, Model& model, bool load_optimizer) {
-  const auto layers = model.layers();
+bool is_input_key(const std::string& k) { return k == "input_layer" || k.rfind("input_layer_", 0) == 0; }
+
+// The reading side of write_layers: checks every layer against the file and queues the values.
+void read_layers(const h5::Group& root, const std::string& base, const std::vector<LayerPtr>& layers,
+                 const std::string& owner, std::vector<PendingAssign>& pending) {
+  const std::string layers_dir =
+      base.empty() && !root.is_group("layers") && root.is_group("_layer_checkpoint_dependencies")
+          ? "_layer_checkpoint_dependencies"
+          : (base.empty() ? "layers" : base + "/layers");
   std::vector<std::string> file_keys;
-  if (root.is_group("layers")) file_keys = root.open_group("layers").members();
-  else if (root.is_group("_layer_checkpoint_dependencies")) file_keys = root.open_group("_layer_checkpoint_dependencies").members();
-  const std::string layers_dir = root.is_group("layers") ? "layers" : "_layer_checkpoint_dependencies";
+  if (root.is_group(layers_dir)) file_keys = root.open_group(layers_dir).members();
   // Keras 3 lists a functional model's InputLayers among its layers (empty vars groups);
   // compare the layers that can hold weights only.
-  auto is_input_key = [](const std::string& k) { return k == "input_layer" || k.rfind("input_layer_", 0) == 0; };
-  const auto file_count = static_cast<std::size_t>(std::count_if(file_keys.begin(), file_keys.end(),
-                                                                 [&](const std::string& k) { return !is_input_key(k); }));
+  const auto file_count = static_cast<std::size_t>(
+      std::count_if(file_keys.begin(), file_keys.end(), [](const std::string& k) { return !is_input_key(k); }));
   const auto model_count = static_cast<std::size_t>(std::count_if(
       layers.begin(), layers.end(), [](const LayerPtr& l) { return l->class_name() != "InputLayer"; }));
   if (file_count != model_count) {
@@ -390,14 +400,17 @@ void read_keras3_weights(const h5::Group& root, Model& model, bool load_optimize
     for (const auto& l : layers) names += (names.empty() ? "" : ", ") + l->name();
     std::string keys;
     for (const auto& k : file_keys) keys += (keys.empty() ? "" : ", ") + k;
-    throw ValueError("Layer count mismatch when loading weights from '" + root.file() + "': " + model_label(model) +
-                     " has " + std::to_string(layers.size()) + " layers [" + names + "] but the file has " +
-                     std::to_string(file_keys.size()) + " [" + keys + "]");
+    throw ValueError("Layer count mismatch when loading weights from '" + root.file() + "': " + owner + " has " +
+                     std::to_string(model_count) + " layers [" + names + "] but the file has " +
+                     std::to_string(file_count) + " at '" + layers_dir + "' [" + keys + "]");
   }
   std::map<std::string, int> seen;
-  std::vector<PendingAssign> pending;
   for (const auto& layer : layers) {
     const std::string key = saving_detail::keras3_layer_key(layer->class_name(), seen);
+    if (const auto* sub = dynamic_cast<const Model*>(layer.get())) {
+      read_layers(root, layers_dir + "/" + key, sub->layers(), model_label(*sub), pending);
+      continue;
+    }
     const std::string dir = layers_dir + "/" + key + "/vars";
     const auto ws = layer->weights();
     if (!root.is_group(dir)) {
@@ -424,6 +437,11 @@ void read_keras3_weights(const h5::Group& root, Model& model, bool load_optimize
       pending.push_back({ws[i], vars.read_dataset(n)});
     }
   }
+}
+
+void read_keras3_weights(const h5::Group& root, Model& model, bool load_optimizer) {
+  std::vector<PendingAssign> pending;
+  read_layers(root, "", model.layers(), model_label(model), pending);
   std::vector<Tensor> opt_values;
   const bool has_opt = load_optimizer && model.compiled() && root.is_group("optimizer/vars");
   if (has_opt) {
@@ -514,7 +532,14 @@ void write_legacy_optimizer(h5::Group& root, const Model& model) {
   if (vs.empty()) return;
   h5::Group og = root.create_group("optimizer_weights");
   std::vector<std::string> names;
-  for (const auto& [n, t] : vs) names.push_back(model.optimizer()->name() + "/" + n + ":0");
+  // Variable paths are unique per model, not across nested models: keep dataset names unique.
+  std::map<std::string, int> used;
+  for (const auto& [n, t] : vs) {
+    std::string base = model.optimizer()->name() + "/" + n;
+    const int k = used[base]++;
+    if (k > 0) base.append(1, '_').append(std::to_string(k));
+    names.push_back(base + ":0");
+  }
   og.set_string_list_attr("weight_names", names);
   for (std::size_t i = 0; i < vs.size(); ++i) og.write_dataset(names[i], vs[i].second, vs[i].first == "iteration");
 }
@@ -651,20 +676,34 @@ std::optional<std::string> read_root_attr(const std::string& path, const std::st
 
 // ---- public API -----------------------------------------------------------------------------
 
+namespace {
+void collect_rng(const std::vector<LayerPtr>& layers, const std::string& prefix, Config& out) {
+  for (const auto& l : layers) {
+    out[prefix + l->name()] = rng_pair(l->generator());
+    if (const auto* sub = dynamic_cast<const Model*>(l.get())) collect_rng(sub->layers(), prefix + l->name() + "/", out);
+  }
+}
+
+void apply_rng(const std::vector<LayerPtr>& layers, const std::string& prefix, const Config& state) {
+  for (const auto& l : layers) {
+    if (state.contains(prefix + l->name())) apply_rng_pair(l->generator(), state[prefix + l->name()]);
+    if (const auto* sub = dynamic_cast<const Model*>(l.get())) apply_rng(sub->layers(), prefix + l->name() + "/", state);
+  }
+}
+}  // namespace
+
 Config get_rng_state(const Model& model) {
   Config layers = Config::object();
-  for (const auto& l : model.layers()) layers[l->name()] = rng_pair(l->generator());
+  collect_rng(model.layers(), "", layers);
   // generator() has no const overload; reading it does not change the model.
-  return {{"model", rng_pair(const_cast<Model&>(model).generator())}, {"layers", layers}};
+  return {{"model", rng_pair(model.generator())}, {"layers", layers}};
 }
 
 void set_rng_state(Model& model, const Config& state) {
   if (!state.is_object()) return;
   try {
     if (state.contains("model")) apply_rng_pair(model.generator(), state["model"]);
-    if (state.contains("layers") && state["layers"].is_object())
-      for (const auto& l : model.layers())
-        if (state["layers"].contains(l->name())) apply_rng_pair(l->generator(), state["layers"][l->name()]);
+    if (state.contains("layers") && state["layers"].is_object()) apply_rng(model.layers(), "", state["layers"]);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("malformed random-stream state: ") + e.what());
   }
