@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -378,4 +379,33 @@ TEST_CASE("custom layers, losses, metrics and Lambda work without a backward pas
   CHECK(hist.history.at("loss").back() < 0.5 * hist.history.at("loss").front());
   CHECK(hist.history.count("my_mse") == 1);
   CHECK(values(alpha->value)[0] == doctest::Approx(0.8).epsilon(0.1));
+}
+
+TEST_CASE("a multi-output model saves and loads with its per-output compile arguments") {
+  TwoTower t;
+  Model model({t.a, t.b}, {t.main, t.aux}, ModelOptions{.name = "two_tower", .seed = 2});
+  model.compile("adam", {.losses = {{"main", "mse"}, {"aux", "sparse_categorical_crossentropy"}},
+                         .loss_weights = {{"main", 1.0}, {"aux", 0.5}},
+                         .output_metrics = {{"aux", {"accuracy"}}}});
+  const std::int64_t n = 16;
+  Tensor xa = randn({n, 4}, 1), xb = randn({n, 4}, 2), ym = randn({n, 1}, 3);
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(n), 1);
+  Tensor ya = Tensor::from_vector(labels, {n});
+  model.fit({xa, xb}, {ym, ya}, {.batch_size = 8, .epochs = 1, .verbose = 0});
+  const auto path = std::filesystem::temp_directory_path() / "temper_test_two_tower.keras";
+  model.save(path.string());
+  auto back = load_model(path.string());
+  std::filesystem::remove(path);
+  REQUIRE(back->compiled());
+  CHECK(back->loss_weights() == std::vector<double>{1.0, 0.5});
+  auto l1 = model.evaluate({xa, xb}, {ym, ya}, {.batch_size = n, .verbose = 0});
+  auto l2 = back->evaluate({xa, xb}, {ym, ya}, {.batch_size = n, .verbose = 0});
+  CHECK(l2.at("loss") == doctest::Approx(l1.at("loss")));
+  CHECK(l2.count("aux_accuracy") == 1);
+}
+
+TEST_CASE("Sequential accepts temper::Input as its first entry, as keras.Sequential does") {
+  Sequential model({Input({3}), layers::Dense(2)}, {.name = "s", .seed = 1});
+  CHECK(model.input_shape() == Shape{-1, 3});
+  CHECK(model.count_params() == 8);
 }
