@@ -8,7 +8,7 @@
 //   * batch-1000 predict throughput; test accuracy after every epoch; peak RSS.
 // `--profile` adds a per-op breakdown of one training step at batch 128: every backend kernel
 // the step runs, timed on its own (median of repeated calls), next to the measured step.
-// Usage: bench_convnet [--epochs N] [--out file.json] [--data DIR] [--profile]
+// Usage: bench_convnet [--epochs N] [--out file.json] [--data DIR] [--profile] [--latency-only]
 #include <sys/resource.h>
 #include <time.h>
 
@@ -167,13 +167,14 @@ Config profile_step(Sequential& model, const Tensor& x_train, const Tensor& y_tr
 
 int main(int argc, char** argv) try {
   int epochs = 3;
-  bool profile = false;
+  bool profile = false, latency_only = false;
   std::string out_path, data_dir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
     else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) data_dir = argv[++i];
     else if (!std::strcmp(argv[i], "--profile")) profile = true;
+    else if (!std::strcmp(argv[i], "--latency-only")) latency_only = true;
   }
   auto [train, test] = data_dir.empty() ? datasets::fashion_mnist::load() : datasets::fashion_mnist::load(data_dir);
   Tensor x_train = (train.x / 255.0f).reshape({-1, 28, 28, 1});
@@ -212,7 +213,7 @@ int main(int argc, char** argv) try {
   }
 
   std::vector<double> lat;
-  for (int i = 0; i < 1100; ++i) {
+  for (int i = 0; i < (latency_only ? 20000 : 1100); ++i) {
     Tensor one = x_test.slice_rows(i % 10000, i % 10000 + 1);
     const auto t0 = Clock::now();
     Tensor y = model.predict_on_batch(one);
@@ -220,6 +221,10 @@ int main(int argc, char** argv) try {
     if (i >= 100) lat.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
   }
   const double latency_us = median(lat);
+  if (latency_only) {
+    std::printf("batch-1 predict latency: %.1f us (median of %zu)\n", latency_us, lat.size());
+    return 0;
+  }
 
   std::vector<double> passes;
   for (int r = 0; r < 5; ++r) {

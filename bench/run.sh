@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Runs Temper's MLP benchmark and the PyTorch reference (../shared/bench) side by side,
+# Runs Temper's benchmarks and the PyTorch reference (../shared/bench) side by side,
 # interleaved, on this machine, and prints the ratios. Needs the project built (build/) and,
 # for the reference, Debian's python3-torch (installed on demand with --install-torch).
 #
-#   bash bench/run.sh [--reps N] [--epochs E] [--install-torch]
+#   bash bench/run.sh [--reps N] [--epochs E] [--cnn-epochs E] [--models mlp,cnn] [--install-torch]
+#
+# --models picks the MLP (bench_mlp), the convnet (bench_convnet) or both (default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TEMPER_BUILD_DIR:-$root/build}
 shared=${TEMPER_SHARED_DIR:-$root/../shared}
 reps=3
 epochs=5
+cnn_epochs=1
+models=mlp,cnn
 install_torch=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) reps=$2; shift 2 ;;
     --epochs) epochs=$2; shift 2 ;;
+    --cnn-epochs) cnn_epochs=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
     --install-torch) install_torch=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -32,17 +38,20 @@ fi
 PY=$(dpkg -L python3-minimal 2>/dev/null | grep -m1 '/bin/python3$' || true)
 out=$build/bench-results
 mkdir -p "$out"
-[ -x "$build/bench/bench_mlp" ] || { echo "build first: bash scripts/build.sh" >&2; exit 1; }
+case ",$models," in *,mlp,*) [ -x "$build/bench/bench_mlp" ] || { echo "build first: bash scripts/build.sh" >&2; exit 1; } ;; esac
 
+has_torch=0
+if [ -n "$PY" ] && "$PY" -c "import torch" 2>/dev/null; then has_torch=1; fi
 for r in $(seq 1 "$reps"); do
-  echo "== rep $r: temper (2 threads)"
+  case ",$models," in *,mlp,*)
+  echo "== rep $r: temper MLP (2 threads)"
   /usr/bin/time -f "%M" -o "$out/temper_r$r.rss" "$build/bench/bench_mlp" --epochs "$epochs" --out "$out/temper_r$r.json"
-  if [ -n "$PY" ] && "$PY" -c "import torch" 2>/dev/null; then
-    echo "== rep $r: pytorch, best configuration (2 threads, OMP_WAIT_POLICY=passive)"
+  if [ "$has_torch" = 1 ]; then
+    echo "== rep $r: pytorch MLP, best configuration (2 threads, OMP_WAIT_POLICY=passive)"
     OMP_WAIT_POLICY=passive /usr/bin/time -f "%M" -o "$out/torch_r$r.rss" \
       "$PY" "$shared/bench/torch_bench.py" --models mlp --epochs "$epochs" --out "$out/torch_r$r.json"
     # Which PyTorch setting is best depends on the CPU: on some machines one thread beats two.
-    echo "== rep $r: pytorch, 1 thread"
+    echo "== rep $r: pytorch MLP, 1 thread"
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/time -f "%M" -o "$out/torch1t_r$r.rss" \
       "$PY" "$shared/bench/torch_bench.py" --models mlp --threads 1 --epochs "$epochs" --skip-inference \
       --out "$out/torch1t_r$r.json"
@@ -50,9 +59,34 @@ for r in $(seq 1 "$reps"); do
     echo "== python3-torch not available: PyTorch column skipped (use --install-torch)"
   fi
   if [ -x "$anchor/torch_bench_cpp" ]; then
-    echo "== rep $r: libtorch C++ (2 threads, OMP_WAIT_POLICY=passive)"
+    echo "== rep $r: libtorch C++ MLP (2 threads, OMP_WAIT_POLICY=passive)"
     OMP_WAIT_POLICY=passive /usr/bin/time -f "%M" -o "$out/libtorch_r$r.rss" \
       "$anchor/torch_bench_cpp" --models mlp --epochs "$epochs" --out "$out/libtorch_r$r.json" > /dev/null
   fi
+  ;; esac
+  case ",$models," in *,cnn,*)
+  [ -x "$build/bench/bench_convnet" ] || { echo "build first: bash scripts/build.sh" >&2; exit 1; }
+  echo "== rep $r: temper convnet (2 threads)"
+  /usr/bin/time -f "%M" -o "$out/temper_cnn_r$r.rss" "$build/bench/bench_convnet" --epochs "$cnn_epochs" \
+    --out "$out/temper_cnn_r$r.json" $([ "$r" = 1 ] && echo --profile)
+  if [ "$has_torch" = 1 ]; then
+    # PyTorch's best convnet configuration (../shared/bench/RESULTS.md): GEMMs single-threaded
+    # inside its 2 OpenMP threads and glibc's malloc thresholds pinned.
+    echo "== rep $r: pytorch convnet, best configuration (OPENBLAS_NUM_THREADS=1, malloc pinned)"
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 \
+      /usr/bin/time -f "%M" -o "$out/torch_cnn_r$r.rss" \
+      "$PY" "$shared/bench/torch_bench.py" --models cnn --epochs "$cnn_epochs" --out "$out/torch_cnn_r$r.json"
+    echo "== rep $r: pytorch convnet, default 2-thread configuration"
+    /usr/bin/time -f "%M" -o "$out/torch2t_cnn_r$r.rss" \
+      "$PY" "$shared/bench/torch_bench.py" --models cnn --epochs "$cnn_epochs" --skip-inference \
+      --out "$out/torch2t_cnn_r$r.json"
+  fi
+  if [ -x "$anchor/torch_bench_cpp" ]; then
+    echo "== rep $r: libtorch C++ convnet (2 threads, OPENBLAS_NUM_THREADS=1, malloc pinned)"
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 \
+      /usr/bin/time -f "%M" -o "$out/libtorch_cnn_r$r.rss" \
+      "$anchor/torch_bench_cpp" --models cnn --epochs "$cnn_epochs" --out "$out/libtorch_cnn_r$r.json" > /dev/null
+  fi
+  ;; esac
 done
-python3 "$root/bench/compare.py" "$out" "$reps"
+python3 "$root/bench/compare.py" "$out" "$reps" "$models"

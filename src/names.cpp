@@ -55,7 +55,7 @@ std::string unknown_name_message(const std::string& kind, const std::string& nam
   std::string msg = "unknown " + kind + " '" + name + "'.";
   auto close = closest_names(name, candidates);
   if (!close.empty()) msg += " Did you mean '" + close.front() + "'?";
-  msg += " Known " + kind + "s: ";
+  msg += " Known " + kind + (!kind.empty() && kind.back() == 's' ? "es: " : "s: ");
   for (std::size_t i = 0; i < candidates.size(); ++i) msg += (i ? ", " : "") + candidates[i];
   return msg;
 }

@@ -192,7 +192,7 @@ TEST_CASE("ModelCheckpoint: save_best_only saves on strict improvement and print
   CHECK(loaded->count_params() == m->count_params());
 }
 
-TEST_CASE("ModelCheckpoint: save_freq N counts batches across epochs; fit with save_best_only keeps the best model") {
+TEST_CASE("ModelCheckpoint: save_freq N counts batches across epochs, fit with save_best_only keeps the best model") {
   TempDir dir("freq");
   auto [x, y] = data(16);
   auto m = net();

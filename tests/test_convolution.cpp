@@ -6,6 +6,7 @@
 // errors users hit.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
@@ -16,6 +17,7 @@
 #include <temper/error.hpp>
 #include <temper/layers.hpp>
 #include <temper/ops.hpp>
+#include <temper/temper.hpp>
 
 #include "support/gradcheck.hpp"
 #include "support/helpers.hpp"
@@ -629,4 +631,33 @@ TEST_CASE("Conv2DTranspose: kernel (kh, kw, filters, in), Keras shapes, config, 
       }
   layers::Conv2DTranspose lop({.filters = 2, .kernel_size = 3, .strides = 2, .padding = "valid", .output_padding = Size2(1)});
   CHECK(check_layer_gradients(lop, {1, 3, 3, 2}) == 2);
+}
+
+// ================================================================================================
+// the Keras "simple MNIST convnet" as a model
+// ================================================================================================
+TEST_CASE("convnet: the Keras mnist_convnet has Keras's names, shapes and 34,826 parameters") {
+  Sequential model({layers::Input({28, 28, 1}), layers::Conv2D(32, 3, "relu"), layers::MaxPooling2D(2),
+                    layers::Conv2D(64, 3, "relu"), layers::MaxPooling2D(2), layers::Flatten(), layers::Dropout(0.5),
+                    layers::Dense(10, "softmax")},
+                   {.seed = 0});
+  model.compile(optimizers::Adam(1e-3), losses::SparseCategoricalCrossentropy(), {"accuracy"});
+  CHECK(model.count_params() == 34826);
+  std::vector<std::string> names;
+  for (const auto& l : model.layers()) names.push_back(l->name());
+  CHECK(std::find(names.begin(), names.end(), "conv2d") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "conv2d_1") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "max_pooling2d_1") != names.end());
+  Tensor x = random_tensor({3, 28, 28, 1}, 1, 0.0, 1.0).astype(DType::Float32);
+  Tensor p = model.predict_on_batch(x);
+  CHECK(p.shape() == Shape{3, 10});
+  const auto pv = values(p);
+  double s = 0;
+  for (int i = 0; i < 10; ++i) s += pv[static_cast<std::size_t>(i)];
+  CHECK(s == doctest::Approx(1.0).epsilon(1e-5));
+  // one training step runs and changes the conv kernels
+  Tensor labels = Tensor::from_vector(std::vector<std::int32_t>{1, 2, 3}, {3});
+  const auto before = values(model.layers()[0]->weights()[0]->value);
+  (void)model.train_on_batch(x, labels);
+  CHECK(values(model.layers()[0]->weights()[0]->value) != before);
 }

@@ -37,7 +37,7 @@ struct TwoTower {
 
 }  // namespace
 
-TEST_CASE("Input and layer calls infer shapes; Model lists layers in Keras order") {
+TEST_CASE("Input and layer calls infer shapes, Model lists layers in Keras order") {
   TwoTower t;
   CHECK(t.a.shape() == Shape{-1, 4});
   CHECK(t.ha.shape() == Shape{-1, 8});

@@ -122,7 +122,7 @@ TEST_CASE("merge layers round-trip their configs through the registry") {
   CHECK(d.get_config()["axes"] == Config::array({2, 1}));
 }
 
-TEST_CASE("Lambda wraps a function; its config round-trips when the function is registered") {
+TEST_CASE("Lambda wraps a function, its config round-trips when the function is registered") {
   layers::Lambda twice([](const Tensor& t) { return ops::multiply(t, 2.0); },
                        layers::LambdaOptions{.function_name = "twice", .name = "twice"});
   Tensor x = random_tensor({2, 3}, 1);

@@ -431,7 +431,7 @@ TEST_CASE("AUC") {
   }
 }
 
-TEST_CASE("\"accuracy\" and \"crossentropy\" resolve by shape; the name is what was typed") {
+TEST_CASE("\"accuracy\" and \"crossentropy\" resolve by shape, the name is what was typed") {
   auto bin = M::resolve("accuracy", {-1, 1}, {-1, 1});
   CHECK(bin->class_name() == "BinaryAccuracy");
   CHECK(bin->name() == "accuracy");

@@ -169,7 +169,7 @@ TEST_CASE("predict batches, keeps order and matches predict_on_batch") {
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-6));
 }
 
-TEST_CASE("same seed, same weights and same history; different seed, different weights") {
+TEST_CASE("same seed, same weights and same history, different seed, different weights") {
   auto [x, y] = blobs(200, 3, 4);
   auto run = [&](std::uint64_t seed) {
     Sequential m({layers::Input({4}), layers::Dense(16, "relu"), layers::Dropout(0.2), layers::Dense(3)},
@@ -186,7 +186,7 @@ TEST_CASE("same seed, same weights and same history; different seed, different w
   CHECK(w1 != w3);
 }
 
-TEST_CASE("train_on_batch updates weights; test_on_batch and predict do not") {
+TEST_CASE("train_on_batch updates weights, test_on_batch and predict do not") {
   auto [x, y] = blobs(32, 3, 2);
   auto m = small_classifier();
   m.compile(optimizers::SGD(0.1), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
@@ -224,7 +224,7 @@ TEST_CASE("sample_weight and class_weight scale the loss like Keras") {
   CHECK(l.at("loss") == doctest::Approx(expected_cw).epsilon(1e-5));
 }
 
-TEST_CASE("callbacks see Keras's hook order; stop_training ends fit") {
+TEST_CASE("callbacks see Keras's hook order, stop_training ends fit") {
   auto [x, y] = blobs(64, 3, 8);
   auto m = small_classifier();
   m.compile("adam", losses::SparseCategoricalCrossentropy({.from_logits = true}));

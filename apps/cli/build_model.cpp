@@ -1,0 +1,537 @@
+// build_model.cpp — config sections to models, optimizers, losses, metrics and callbacks.
+#include "cli/build_model.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "temper/callbacks/registry.hpp"
+#include "temper/error.hpp"
+#include "temper/functional.hpp"
+#include "temper/layers.hpp"
+#include "temper/losses.hpp"
+#include "temper/metrics.hpp"
+#include "temper/names.hpp"
+#include "temper/optimizers.hpp"
+#include "temper/saving.hpp"
+
+namespace temper::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string json_type_name(const Config& v) {
+  switch (v.type()) {
+    case Config::value_t::boolean: return "a boolean (true or false)";
+    case Config::value_t::number_integer:
+    case Config::value_t::number_unsigned: return "an integer";
+    case Config::value_t::number_float: return "a number";
+    case Config::value_t::string: return "a string";
+    case Config::value_t::array: return "a list";
+    case Config::value_t::object: return "a mapping";
+    default: return "a value";
+  }
+}
+
+// Strips nlohmann's "[json.exception.type_error.302] " prefix from a message.
+std::string clean(std::string m) {
+  const auto p = m.find("[json.exception.");
+  if (p != std::string::npos) {
+    const auto q = m.find("] ", p);
+    if (q != std::string::npos) m.erase(p, q + 2 - p);
+  }
+  return m;
+}
+
+bool looks_like_type_error(const std::string& m) {
+  return m.find("type must be") != std::string::npos || m.find("type_error") != std::string::npos ||
+         m.find("wrong type") != std::string::npos;
+}
+
+// Creates an object through `make(args_json)` and, when that fails, finds the argument
+// responsible (by leaving each one out, then by trying a value of each type in its place) so
+// that the error names its full path, the expected type and the value found. Afterwards
+// rejects arguments the object does not know (its get_config() keys) with suggestions.
+template <class Make>
+auto checked_create(const Field& args, const std::string& cls, Make make,
+                    const std::vector<std::string>& strip = {}) -> decltype(make(Config())) {
+  Config a = args.present() ? args.as_json() : Config::object();
+  if (!a.is_object()) args.wrong_type("a mapping of " + cls + " arguments");
+  for (const auto& k : strip) a.erase(k);
+  using Ptr = decltype(make(Config()));
+  Ptr obj;
+  std::string msg;
+  bool type_error = false, unknown_name = false;
+  try {
+    obj = make(a);
+  } catch (const nlohmann::json::exception& e) {
+    msg = clean(e.what());
+    type_error = true;
+  } catch (const UnknownNameError& e) {
+    msg = clean(e.what());
+    unknown_name = true;
+  } catch (const Error& e) {
+    msg = clean(e.what());
+    type_error = looks_like_type_error(e.what());
+  }
+  if (!obj) {
+    const auto blame = [&](const std::string& k, const Ptr& ok) {
+      Config ref;
+      if (ok) {
+        const Config c = ok->get_config();
+        if (c.contains(k)) ref = c[k];
+      }
+      const Config& given = a[k];
+      const bool both_numbers = ref.is_number() && given.is_number();
+      if (!unknown_name && !ref.is_null() && !given.is_null() && ref.type() != given.type() && !both_numbers)
+        args[k].wrong_type(json_type_name(ref));
+      if (type_error && !ref.is_null() && !both_numbers) args[k].wrong_type(json_type_name(ref));
+      args[k].fail(msg);
+    };
+    for (const auto& [k, v] : a.items()) {
+      if (k == "name") continue;
+      Config a2 = a;
+      a2.erase(k);
+      try {
+        Ptr ok = make(a2);
+        if (ok) blame(k, ok);
+      } catch (const ConfigIssue&) {
+        throw;
+      } catch (...) {
+      }
+    }
+    const std::vector<Config> probes = {Config(1), Config(0.5), Config(true), Config("linear"), Config::array({1, 1}),
+                                        Config::array({1}), Config(nullptr)};
+    for (const auto& [k, v] : a.items()) {
+      if (k == "name") continue;
+      for (const auto& probe : probes) {
+        Config a2 = a;
+        a2[k] = probe;
+        try {
+          Ptr ok = make(a2);
+          if (ok) blame(k, ok);
+        } catch (const ConfigIssue&) {
+          throw;
+        } catch (...) {
+        }
+      }
+    }
+    (args.present() ? args : args).fail(msg);
+  }
+  // Unknown arguments and integers given as fractions.
+  const Config ref = obj->get_config();
+  std::vector<std::string> known;
+  for (const auto& [k, v] : ref.items()) known.push_back(k);
+  for (const auto& k : strip) known.push_back(k);
+  for (const auto& k : {"name", "trainable", "dtype"})
+    if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
+  for (const auto& [k, v] : a.items()) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      std::string d = "unknown argument '" + k + "' of " + cls;
+      const auto close = closest_names(k, known);
+      d += close.empty() ? std::string(".") : ". Did you mean '" + close.front() + "'?";
+      d += " Known arguments: ";
+      for (std::size_t i = 0; i < known.size(); ++i) {
+        if (i) d += ", ";
+        d += known[i];
+      }
+      args[k].fail_at_key(d);
+    }
+    if (ref.contains(k) && ref[k].is_number_integer() && v.is_number_float() &&
+        std::floor(v.template get<double>()) != v.template get<double>())
+      args[k].wrong_type("an integer");
+  }
+  return obj;
+}
+
+bool is_input_class(const std::string& cls) { return cls == "Input" || cls == "InputLayer"; }
+
+Shape shape_of(const Field& f) {
+  if (f.is_scalar()) {
+    const auto v = f.as_json();
+    if (v.is_number_integer()) return {v.get<std::int64_t>()};
+  }
+  const auto s = f.as_int_list();
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s[i] <= 0) f.item(i).fail("extents must be positive integers");
+  return s;
+}
+
+LayerPtr make_layer_checked(const NamedSpec& spec, const std::vector<std::string>& strip) {
+  const auto known = layers::registered_layers();
+  if (std::find(known.begin(), known.end(), spec.class_name) == known.end()) {
+    auto names = known;
+    names.push_back("Input");
+    spec.where.fail(unknown_name_message("layer", spec.class_name, names));
+  }
+  const std::string cls = spec.class_name;
+  return checked_create(
+      spec.args, cls, [&](const Config& a) { return layers::deserialize({{"class_name", cls}, {"config", a}}); },
+      strip);
+}
+
+std::shared_ptr<Model> build_sequential(const Field& model, std::optional<Shape> input_shape, std::uint64_t seed) {
+  const Field list = model["layers"];
+  if (!list.is_list() || list.size() == 0) list.wrong_type("a non-empty list of layers");
+  std::vector<std::pair<LayerPtr, Field>> built;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Field item = list.item(i);
+    const NamedSpec spec = named_spec(item, "layer");
+    if (is_input_class(spec.class_name)) {
+      if (i != 0) item.fail("an Input layer may only come first");
+      spec.args.allow_only({"shape", "name", "batch_shape"});
+      if (spec.args["shape"].present()) input_shape = shape_of(spec.args["shape"]);
+      else if (spec.args["batch_shape"].present()) {
+        auto s = spec.args["batch_shape"].as_json();
+        Shape sh;
+        for (std::size_t j = 1; j < s.size(); ++j) sh.push_back(s[j].get<std::int64_t>());
+        input_shape = sh;
+      } else {
+        spec.args.fail("missing key 'shape' (the per-sample input shape, e.g. [28, 28])");
+      }
+      continue;
+    }
+    const bool first = built.empty();
+    if (first && spec.args.present() && spec.args.is_map() && spec.args["input_shape"].present())
+      input_shape = shape_of(spec.args["input_shape"]);
+    LayerPtr layer = make_layer_checked(spec, first ? std::vector<std::string>{"input_shape"} : std::vector<std::string>{});
+    built.emplace_back(layer, item);
+  }
+  Sequential::Options opt;
+  opt.name = model.get_string("name", "sequential");
+  opt.seed = seed;
+  auto seq = std::make_shared<Sequential>(std::vector<LayerRef>{}, opt);
+  if (input_shape) seq->add(layers::Input(*input_shape));
+  for (auto& [layer, item] : built) {
+    try {
+      seq->add(layer);
+    } catch (const ConfigIssue&) {
+      throw;
+    } catch (const Error& e) {
+      item.fail(e.what());
+    }
+  }
+  return seq;
+}
+
+std::shared_ptr<Model> build_functional(const Field& model, const std::optional<Shape>& data_shape, std::uint64_t seed) {
+  const Field ins = model["inputs"];
+  std::map<std::string, SymbolicTensor> env;
+  std::vector<SymbolicTensor> inputs;
+  if (!ins.present()) {
+    if (!data_shape) ins.fail("missing: name the model inputs and their shapes, e.g. inputs: {image: [28, 28]}");
+    inputs.push_back(Input(*data_shape, "input"));
+    env["input"] = inputs.back();
+  } else if (ins.is_map()) {
+    for (const auto& name : ins.keys()) {
+      inputs.push_back(Input(shape_of(ins[name]), name));
+      env[name] = inputs.back();
+    }
+  } else {
+    ins.wrong_type("a mapping of input names to shapes, e.g. {image: [28, 28]}");
+  }
+  const Field list = model["layers"];
+  if (!list.is_list() || list.size() == 0) list.wrong_type("a non-empty list of layers");
+  SymbolicTensor prev = inputs.size() == 1 ? inputs[0] : SymbolicTensor();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Field item = list.item(i);
+    const NamedSpec spec = named_spec(item, "layer");
+    if (is_input_class(spec.class_name)) item.fail("declare the inputs of a functional model under model.inputs");
+    LayerPtr layer = make_layer_checked(spec, {"inputs"});
+    std::vector<SymbolicTensor> args;
+    const Field from = spec.args.present() && spec.args.is_map() ? spec.args["inputs"] : Field(nullptr, YAML::Node(), "");
+    if (from.present()) {
+      const auto names = from.as_string_list();
+      for (std::size_t j = 0; j < names.size(); ++j) {
+        auto it = env.find(names[j]);
+        if (it == env.end()) {
+          std::vector<std::string> known;
+          for (const auto& [k, v] : env) known.push_back(k);
+          (from.is_list() ? from.item(j) : from)
+              .fail(unknown_name_message("layer or input", names[j], known) +
+                    " (a layer's inputs must be model inputs or layers listed before it)");
+        }
+        args.push_back(it->second);
+      }
+    } else {
+      if (!prev.defined()) item.fail("say which tensors this layer takes: inputs: <name> or [<name>, ...]");
+      args.push_back(prev);
+    }
+    SymbolicTensor out;
+    try {
+      out = args.size() == 1 ? (*layer)(args[0]) : (*layer)(args);
+    } catch (const ConfigIssue&) {
+      throw;
+    } catch (const Error& e) {
+      item.fail(e.what());
+    }
+    if (!layer->name().empty()) env[layer->name()] = out;
+    prev = out;
+  }
+  std::vector<SymbolicTensor> outputs;
+  const Field outs = model["outputs"];
+  if (outs.present()) {
+    const auto names = outs.as_string_list();
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      auto it = env.find(names[j]);
+      if (it == env.end()) {
+        std::vector<std::string> known;
+        for (const auto& [k, v] : env) known.push_back(k);
+        (outs.is_list() ? outs.item(j) : outs).fail(unknown_name_message("layer", names[j], known));
+      }
+      outputs.push_back(it->second);
+    }
+  } else {
+    outputs.push_back(prev);
+  }
+  ModelOptions mo;
+  mo.name = model.get_string("name", "functional");
+  mo.seed = seed;
+  try {
+    return std::make_shared<Model>(inputs, outputs, mo);
+  } catch (const Error& e) {
+    model.fail(e.what());
+  }
+}
+
+std::string read_text_file(const Field& f, const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) f.fail("cannot open " + quote(path.string()) + " (no such file or not readable)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path model_path(const Field& f, const fs::path& base) {
+  const fs::path p = f.as_string();
+  if (p.is_absolute() || !f.location().override_arg.empty()) return p;
+  return base / p;
+}
+
+// Turns a YAML `{ExponentialDecay: {...}}` learning rate into Keras's serialized form.
+Config serialized_form(const Config& v) {
+  if (v.is_object() && v.size() == 1 && !v.contains("class_name")) {
+    const auto it = v.begin();
+    return {{"class_name", it.key()}, {"config", it.value().is_null() ? Config::object() : it.value()}};
+  }
+  return v;
+}
+
+}  // namespace
+
+NamedSpec named_spec(const Field& item, const std::string& what) {
+  if (item.is_scalar()) {
+    const std::string cls = item.as_string();
+    return {cls, Field(item.document(), YAML::Node(YAML::NodeType::Undefined), join_path(item.path(), cls)), item};
+  }
+  if (!item.is_map())
+    item.wrong_type("a " + what + " written as `ClassName: {arguments}` or `ClassName`");
+  const auto keys = item.keys();
+  if (keys.size() == 2 && item["class_name"].present() && item["config"].node().IsDefined())
+    return {item["class_name"].as_string(), item["config"], item};
+  if (keys.size() != 1) {
+    std::string found;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i) found += ", ";
+      found += keys[i];
+    }
+    item.fail("a " + what + " is one key, its class name, holding its arguments (`Dense: {units: 10}`); found " +
+              std::to_string(keys.size()) + " keys (" + found + "). Are the arguments indented under the class name?");
+  }
+  return {keys[0], item[keys[0]], item};
+}
+
+bool declares_input_shape(const Field& model) {
+  if (model["json"].present() || model["load"].present() || model["inputs"].present() || model["input_shape"].present())
+    return true;
+  const Field list = model["layers"];
+  if (!list.is_list() || list.size() == 0) return false;
+  const Field first = list.item(0);
+  if (first.is_scalar()) return is_input_class(first.as_string());
+  if (!first.is_map() || first.keys().size() != 1) return false;
+  const std::string cls = first.keys()[0];
+  if (is_input_class(cls)) return true;
+  const Field args = first[cls];
+  return args.present() && args.is_map() && args["input_shape"].present();
+}
+
+std::shared_ptr<Model> build_model(const Field& model, const std::optional<Shape>& input_shape,
+                                   const fs::path& base_dir, std::uint64_t seed) {
+  if (!model.present()) model.fail("missing section: describe the model (layers:, json: or load:)");
+  if (!model.is_map()) model.wrong_type("a mapping (layers:, inputs:/outputs:, json: or load:)");
+  model.allow_only({"name", "input_shape", "layers", "inputs", "outputs", "json", "load", "weights"});
+  int forms = 0;
+  for (const auto& k : {"layers", "json", "load"}) forms += model[k].present() ? 1 : 0;
+  if (forms != 1) model.fail("give exactly one of layers:, json: or load:");
+  std::shared_ptr<Model> m;
+  if (model["json"].present()) {
+    const fs::path p = model_path(model["json"], base_dir);
+    const std::string text = read_text_file(model["json"], p);
+    try {
+      m = model_from_json(text);
+    } catch (const Error& e) {
+      model["json"].fail(quote(p.string()) + ": " + e.what());
+    }
+  } else if (model["load"].present()) {
+    const fs::path p = model_path(model["load"], base_dir);
+    if (!fs::exists(p)) model["load"].fail(quote(p.string()) + ": no such file");
+    try {
+      m = load_model(p.string());
+    } catch (const Error& e) {
+      model["load"].fail(e.what());
+    }
+  } else {
+    std::optional<Shape> shape = input_shape;
+    if (model["input_shape"].present()) shape = shape_of(model["input_shape"]);
+    const bool functional = model["inputs"].present() || model["outputs"].present();
+    m = functional ? build_functional(model, shape, seed) : build_sequential(model, shape, seed);
+  }
+  if (model["weights"].present()) {
+    const fs::path p = model_path(model["weights"], base_dir);
+    try {
+      load_weights(*m, p.string());
+    } catch (const Error& e) {
+      model["weights"].fail(e.what());
+    }
+  }
+  return m;
+}
+
+void compile_model(Model& model, const Field& compile) {
+  if (!compile.present()) {
+    if (model.compiled()) return;
+    compile.fail("missing section: add compile: {optimizer: adam, loss: ..., metrics: [...]}");
+  }
+  compile.allow_only({"optimizer", "loss", "metrics", "weighted_metrics"});
+  // Optimizer.
+  optimizers::OptimizerPtr opt;
+  const Field of = compile["optimizer"];
+  if (!of.present()) {
+    opt = optimizers::get("rmsprop");
+  } else if (of.is_scalar()) {
+    try {
+      opt = optimizers::get(of.as_string());
+    } catch (const Error& e) {
+      of.fail(e.what());
+    }
+  } else {
+    const NamedSpec spec = named_spec(of, "optimizer");
+    const std::string cls = spec.class_name;
+    try {
+      (void)optimizers::from_config(cls, Config::object());
+    } catch (const UnknownNameError& e) {
+      spec.where.fail(e.what());
+    } catch (const Error&) {
+    }
+    opt = checked_create(spec.args, cls, [&](const Config& a) {
+      Config c = a;
+      if (c.contains("learning_rate")) c["learning_rate"] = serialized_form(c["learning_rate"]);
+      return optimizers::from_config(cls, c);
+    });
+  }
+  // Loss.
+  const Field lf = compile["loss"];
+  if (!lf.present()) compile.fail("missing key 'loss' (e.g. loss: sparse_categorical_crossentropy)");
+  std::optional<LossArg> loss;
+  if (lf.is_scalar()) {
+    const std::string name = lf.as_string();
+    if (name != "crossentropy" && name != "ce") {
+      try {
+        (void)losses::get(name);
+      } catch (const Error& e) {
+        lf.fail(e.what());
+      }
+    }
+    loss.emplace(name);
+  } else {
+    const NamedSpec spec = named_spec(lf, "loss");
+    const std::string cls = spec.class_name;
+    try {
+      (void)losses::from_config(Config{{"class_name", cls}, {"config", Config::object()}});
+    } catch (const UnknownNameError& e) {
+      spec.where.fail(e.what());
+    } catch (const Error&) {
+    }
+    loss.emplace(checked_create(spec.args, cls, [&](const Config& a) {
+      return losses::from_config(Config{{"class_name", cls}, {"config", a}});
+    }));
+  }
+  // Metrics.
+  const auto read_metrics = [](const Field& mf) {
+    std::vector<MetricArg> out;
+    if (!mf.present()) return out;
+    if (!mf.is_list()) mf.wrong_type("a list of metrics, e.g. [accuracy]");
+    for (std::size_t i = 0; i < mf.size(); ++i) {
+      const Field item = mf.item(i);
+      if (item.is_scalar()) {
+        const std::string name = item.as_string();
+        static const std::vector<std::string> resolved = {"accuracy", "acc", "crossentropy", "ce"};
+        if (std::find(resolved.begin(), resolved.end(), name) == resolved.end()) {
+          try {
+            (void)metrics::get(name);
+          } catch (const Error& e) {
+            item.fail(e.what());
+          }
+        }
+        out.emplace_back(name);
+        continue;
+      }
+      const NamedSpec spec = named_spec(item, "metric");
+      const std::string cls = spec.class_name;
+      try {
+        (void)metrics::from_config(Config{{"class_name", cls}, {"config", Config::object()}});
+      } catch (const UnknownNameError& e) {
+        spec.where.fail(e.what());
+      } catch (const Error&) {
+      }
+      out.emplace_back(checked_create(spec.args, cls, [&](const Config& a) {
+        return metrics::from_config(Config{{"class_name", cls}, {"config", a}});
+      }));
+    }
+    return out;
+  };
+  auto ms = read_metrics(compile["metrics"]);
+  CompileOptions co;
+  co.weighted_metrics = read_metrics(compile["weighted_metrics"]);
+  try {
+    model.compile(opt, *loss, ms, co);
+  } catch (const Error& e) {
+    compile.fail(e.what());
+  }
+}
+
+std::vector<CallbackPtr> build_callbacks(const Field& cbs, const fs::path& run_dir) {
+  std::vector<CallbackPtr> out;
+  if (!cbs.present()) return out;
+  if (!cbs.is_list()) cbs.wrong_type("a list of callbacks, e.g. [EarlyStopping: {patience: 3}]");
+  for (std::size_t i = 0; i < cbs.size(); ++i) {
+    const Field item = cbs.item(i);
+    const NamedSpec spec = named_spec(item, "callback");
+    Config args = spec.args.present() ? spec.args.as_json() : Config::object();
+    if (!args.is_object()) spec.args.wrong_type("a mapping of " + spec.class_name + " arguments");
+    for (const auto& k : {"filepath", "filename", "backup_dir"}) {
+      if (args.contains(k) && args[k].is_string() && fs::path(args[k].get<std::string>()).is_relative())
+        args[k] = (run_dir / args[k].get<std::string>()).string();
+    }
+    try {
+      out.push_back(callbacks::create(spec.class_name, args));
+    } catch (const callbacks::CallbackArgumentError& e) {
+      if (e.argument().empty()) (spec.args.present() ? spec.args : item).fail(e.what());
+      if (!args.contains(e.argument())) (spec.args.present() ? spec.args : item).fail(e.detail() + " '" + e.argument() + "'");
+      if (e.detail().rfind("unknown argument", 0) == 0) spec.args[e.argument()].fail_at_key(e.detail());
+      const auto found = e.detail().find(", found ");
+      if (e.detail().rfind("expected ", 0) == 0 && found != std::string::npos)
+        spec.args[e.argument()].wrong_type(e.detail().substr(9, found - 9));
+      spec.args[e.argument()].fail(e.detail());
+    } catch (const UnknownNameError& e) {
+      item.fail(e.what());
+    } catch (const Error& e) {
+      (spec.args.present() ? spec.args : item).fail(e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace temper::cli
