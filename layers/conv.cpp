@@ -113,6 +113,24 @@ void write_common(Config& c, const O& o) {
   c["data_format"] = o.data_format;
   c["activation"] = o.activation.get_config();
   c["use_bias"] = o.use_bias;
+  c["bias_initializer"] = o.bias_initializer.get_config();
+  c["bias_regularizer"] = o.bias_regularizer.get_config();
+  c["activity_regularizer"] = o.activity_regularizer.get_config();
+  c["bias_constraint"] = nullptr;  // constraints are not supported; read_common rejects others
+}
+
+// The `kernel` weight's arguments, shared by Conv1D, Conv2D and Conv2DTranspose.
+template <class O>
+void write_kernel(Config& c, const O& o) {
+  c["kernel_initializer"] = o.kernel_initializer.get_config();
+  c["kernel_regularizer"] = o.kernel_regularizer.get_config();
+  c["kernel_constraint"] = nullptr;
+}
+
+template <class O>
+void read_kernel(const Config& c, O& o) {
+  if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::get(c["kernel_initializer"]);
+  o.kernel_regularizer = regularizers::get(c.value("kernel_regularizer", Config()));
 }
 
 void require_key(const Config& c, const char* key, const char* cls) {
@@ -195,13 +213,7 @@ Config Conv2D::get_config() const {
   write_common(c, options_);
   c["dilation_rate"] = size2_json(options_.dilation_rate);
   c["groups"] = options_.groups;
-  c["kernel_initializer"] = options_.kernel_initializer.get_config();
-  c["bias_initializer"] = options_.bias_initializer.get_config();
-  c["kernel_regularizer"] = options_.kernel_regularizer.get_config();
-  c["bias_regularizer"] = options_.bias_regularizer.get_config();
-  c["activity_regularizer"] = options_.activity_regularizer.get_config();
-  c["kernel_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
+  write_kernel(c, options_);
   return c;
 }
 
@@ -216,8 +228,7 @@ LayerPtr Conv2D::from_config(const Config& c) {
   o.strides = read_size2(c, "strides", 1, who);
   o.dilation_rate = read_size2(c, "dilation_rate", 1, who);
   o.groups = c.value("groups", std::int64_t{1});
-  if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::get(c["kernel_initializer"]);
-  o.kernel_regularizer = regularizers::get(c.value("kernel_regularizer", Config()));
+  read_kernel(c, o);
   return finish(c, std::make_shared<Conv2D>(o));
 }
 
@@ -283,13 +294,7 @@ Config Conv1D::get_config() const {
   write_common(c, options_);
   c["dilation_rate"] = size1_json(options_.dilation_rate);
   c["groups"] = options_.groups;
-  c["kernel_initializer"] = options_.kernel_initializer.get_config();
-  c["bias_initializer"] = options_.bias_initializer.get_config();
-  c["kernel_regularizer"] = options_.kernel_regularizer.get_config();
-  c["bias_regularizer"] = options_.bias_regularizer.get_config();
-  c["activity_regularizer"] = options_.activity_regularizer.get_config();
-  c["kernel_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
+  write_kernel(c, options_);
   return c;
 }
 
@@ -304,8 +309,7 @@ LayerPtr Conv1D::from_config(const Config& c) {
   o.strides = read_size1(c, "strides", 1, who);
   o.dilation_rate = read_size1(c, "dilation_rate", 1, who);
   o.groups = c.value("groups", std::int64_t{1});
-  if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::get(c["kernel_initializer"]);
-  o.kernel_regularizer = regularizers::get(c.value("kernel_regularizer", Config()));
+  read_kernel(c, o);
   return finish(c, std::make_shared<Conv1D>(o));
 }
 
@@ -367,12 +371,8 @@ Config DepthwiseConv2D::get_config() const {
   write_common(c, options_);
   c["dilation_rate"] = size2_json(options_.dilation_rate);
   c["depthwise_initializer"] = options_.depthwise_initializer.get_config();
-  c["bias_initializer"] = options_.bias_initializer.get_config();
   c["depthwise_regularizer"] = options_.depthwise_regularizer.get_config();
-  c["bias_regularizer"] = options_.bias_regularizer.get_config();
-  c["activity_regularizer"] = options_.activity_regularizer.get_config();
   c["depthwise_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
   return c;
 }
 
@@ -451,14 +451,10 @@ Config SeparableConv2D::get_config() const {
   c["dilation_rate"] = size2_json(options_.dilation_rate);
   c["depthwise_initializer"] = options_.depthwise_initializer.get_config();
   c["pointwise_initializer"] = options_.pointwise_initializer.get_config();
-  c["bias_initializer"] = options_.bias_initializer.get_config();
   c["depthwise_regularizer"] = options_.depthwise_regularizer.get_config();
   c["pointwise_regularizer"] = options_.pointwise_regularizer.get_config();
-  c["bias_regularizer"] = options_.bias_regularizer.get_config();
-  c["activity_regularizer"] = options_.activity_regularizer.get_config();
   c["depthwise_constraint"] = nullptr;
   c["pointwise_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
   return c;
 }
 
@@ -550,13 +546,7 @@ Config Conv2DTranspose::get_config() const {
   write_common(c, options_);
   c["output_padding"] = options_.output_padding ? size2_json(*options_.output_padding) : Config();
   c["dilation_rate"] = size2_json(options_.dilation_rate);
-  c["kernel_initializer"] = options_.kernel_initializer.get_config();
-  c["bias_initializer"] = options_.bias_initializer.get_config();
-  c["kernel_regularizer"] = options_.kernel_regularizer.get_config();
-  c["bias_regularizer"] = options_.bias_regularizer.get_config();
-  c["activity_regularizer"] = options_.activity_regularizer.get_config();
-  c["kernel_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
+  write_kernel(c, options_);
   return c;
 }
 
@@ -572,8 +562,7 @@ LayerPtr Conv2DTranspose::from_config(const Config& c) {
   o.dilation_rate = read_size2(c, "dilation_rate", 1, who);
   if (c.contains("output_padding") && !c["output_padding"].is_null())
     o.output_padding = read_size2(c, "output_padding", 0, who);
-  if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::get(c["kernel_initializer"]);
-  o.kernel_regularizer = regularizers::get(c.value("kernel_regularizer", Config()));
+  read_kernel(c, o);
   return finish(c, std::make_shared<Conv2DTranspose>(o));
 }
 
