@@ -104,19 +104,20 @@ LayerPtr merge_from_config(const Config& c) {
 TEMPER_MERGE_IMPL(Add, ops::add(a, b), 0)
 TEMPER_MERGE_IMPL(Subtract, ops::subtract(a, b), 2)
 TEMPER_MERGE_IMPL(Multiply, ops::multiply(a, b), 0)
-TEMPER_MERGE_IMPL(Average, ops::add(a, b), 0)
 TEMPER_MERGE_IMPL(Maximum, ops::maximum(a, b), 0)
 TEMPER_MERGE_IMPL(Minimum, ops::minimum(a, b), 0)
 #undef TEMPER_MERGE_IMPL
 
-Tensor Add::finish(const Tensor& m, std::size_t) const { return m; }
-Tensor Subtract::finish(const Tensor& m, std::size_t) const { return m; }
-Tensor Multiply::finish(const Tensor& m, std::size_t) const { return m; }
+LayerPtr Average::from_config(const Config& c) {
+  auto l = merge_from_config<Average>(c);
+  l->set_trainable(c.value("trainable", true));
+  return l;
+}
+Tensor Average::merge(const Tensor& a, const Tensor& b) const { return ops::add(a, b); }
+
 Tensor Average::finish(const Tensor& m, std::size_t n) const {
   return ops::multiply(m, 1.0 / static_cast<double>(n));
 }
-Tensor Maximum::finish(const Tensor& m, std::size_t) const { return m; }
-Tensor Minimum::finish(const Tensor& m, std::size_t) const { return m; }
 
 // ---- Concatenate ---------------------------------------------------------------------------
 Concatenate::Concatenate(ConcatenateOptions options) : Layer(options.name), options_(std::move(options)) {}

@@ -117,14 +117,7 @@ Model::Model(const std::vector<SymbolicTensor>& inputs, const std::vector<Symbol
   // in execution order with the shapes the graph inferred.
   std::vector<LayerPtr> seen;
   for (const auto& l : graph_->layers) {
-    if (l->name().empty() && l->class_name() == "InputLayer") {
-      std::string candidate = "input_layer";
-      for (int k = 1; std::any_of(seen.begin(), seen.end(), [&](const LayerPtr& o) { return o->name() == candidate; }); ++k)
-        candidate = "input_layer_" + std::to_string(k);
-      l->set_name(candidate);
-    } else {
-      adopt_layer(*l, seen);
-    }
+    adopt_layer(*l, seen);  // InputLayers become input_layer, input_layer_1, ... as in Keras
     seen.push_back(l);
   }
   for (const auto& node : graph_->nodes) {

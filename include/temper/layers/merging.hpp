@@ -43,7 +43,6 @@ class Merge : public Layer {
                                                                                           \
    protected:                                                                             \
     Tensor merge(const Tensor& a, const Tensor& b) const override;                         \
-    Tensor finish(const Tensor& merged, std::size_t count) const override;                \
     std::size_t max_inputs() const override;                                              \
   };
 
@@ -53,14 +52,25 @@ TEMPER_MERGE_LAYER(Add)
 TEMPER_MERGE_LAYER(Subtract)
 /// Multiplies its inputs element-wise (Keras: keras.layers.Multiply).
 TEMPER_MERGE_LAYER(Multiply)
-/// Averages its inputs element-wise (Keras: keras.layers.Average).
-TEMPER_MERGE_LAYER(Average)
 /// Element-wise maximum of its inputs (Keras: keras.layers.Maximum).
 TEMPER_MERGE_LAYER(Maximum)
 /// Element-wise minimum of its inputs (Keras: keras.layers.Minimum).
 TEMPER_MERGE_LAYER(Minimum)
 
 #undef TEMPER_MERGE_LAYER
+
+/// Averages its inputs element-wise (Keras: keras.layers.Average).
+class Average final : public Merge {
+ public:
+  explicit Average(MergeOptions options = {}) : Merge(std::move(options)) {}
+  std::string class_name() const override { return "Average"; }
+  static LayerPtr from_config(const Config& config);
+
+ protected:
+  Tensor merge(const Tensor& a, const Tensor& b) const override;
+  /// The sum divided by the number of inputs.
+  Tensor finish(const Tensor& merged, std::size_t count) const override;
+};
 
 /// Options of Concatenate (Keras: keras.layers.Concatenate(axis=-1)).
 struct ConcatenateOptions {
