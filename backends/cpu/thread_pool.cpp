@@ -62,11 +62,14 @@ void ThreadPool::stop_workers() {
 }
 
 void ThreadPool::work_on(std::uint32_t gen) {
-  const std::int64_t chunks = job_chunks_.load(std::memory_order_relaxed);
   std::uint64_t t = ticket_.load(std::memory_order_acquire);
   for (;;) {
     if (static_cast<std::uint32_t>(t >> 32) != gen) return;
-    const auto next = static_cast<std::int64_t>(t & 0xffffffffu);
+    const auto next = static_cast<std::int64_t>(t & kNextMask);
+    // Read after the ticket: a worker that saw job `gen` may be descheduled here while the
+    // caller closes it and publishes the next job. If this load sees that next job's count,
+    // it also sees the close (release/acquire on job_chunks_), so the claim below fails.
+    const std::int64_t chunks = job_chunks_.load(std::memory_order_acquire);
     if (next >= chunks) return;
     if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel,
                                        std::memory_order_acquire))
@@ -78,6 +81,7 @@ void ThreadPool::work_on(std::uint32_t gen) {
       if (!failed_.exchange(true)) error_ = std::current_exception();
     }
     done_.fetch_add(1, std::memory_order_acq_rel);
+    if (preempt_) preempt_();
     t = ticket_.load(std::memory_order_acquire);
   }
 }
@@ -112,13 +116,14 @@ void ThreadPool::worker_loop() {
     }
     if (stop_.load()) return;
     seen = static_cast<std::uint32_t>(t >> 32);
+    if (preempt_) preempt_();
     work_on(seen);
   }
 }
 
 void ThreadPool::run_impl(std::int64_t num_chunks, void* obj, Call call) {
   std::unique_lock lock(run_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || num_threads() == 1) {
+  if (!lock.owns_lock() || num_threads() == 1 || num_chunks >= static_cast<std::int64_t>(kClosed)) {
     // Another application thread owns the pool right now: run serially on this one.
     RegionGuard guard;
     for (std::int64_t c = 0; c < num_chunks; ++c) call(obj, c);
@@ -126,11 +131,12 @@ void ThreadPool::run_impl(std::int64_t num_chunks, void* obj, Call call) {
   }
   job_obj_ = obj;
   job_call_ = call;
-  job_chunks_.store(num_chunks, std::memory_order_relaxed);
+  job_chunks_.store(num_chunks, std::memory_order_release);
   done_.store(0, std::memory_order_relaxed);
   failed_.store(false, std::memory_order_relaxed);
   error_ = nullptr;
   const std::uint32_t gen = ++generation_;
+  if (preempt_) preempt_();
   ticket_.store(static_cast<std::uint64_t>(gen) << 32, std::memory_order_seq_cst);
   if (sleepers_.load(std::memory_order_seq_cst) > 0) {
     { std::lock_guard sl(sleep_mutex_); }
@@ -147,6 +153,9 @@ void ThreadPool::run_impl(std::int64_t num_chunks, void* obj, Call call) {
     else
       std::this_thread::yield();
   }
+  // Close the job before the next one overwrites its fields: from here on no worker that
+  // still holds this generation can claim anything (see work_on).
+  ticket_.store((static_cast<std::uint64_t>(gen) << 32) | kClosed, std::memory_order_release);
   if (failed_.load(std::memory_order_acquire)) {
     std::exception_ptr e = error_;
     error_ = nullptr;

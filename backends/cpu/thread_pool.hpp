@@ -1,8 +1,10 @@
 // thread_pool.hpp — the CPU backend's single thread pool.
 //
 // The calling thread always takes part, so a pool of n threads owns n - 1 workers. Work is
-// handed out as chunks through one atomic ticket (generation << 32 | next chunk), so a worker
-// that wakes late can never run a chunk of a job that has already finished. Idle workers
+// handed out as chunks through one atomic ticket (generation << 32 | next chunk); a chunk is
+// claimed by a compare-and-swap of the whole ticket, and the caller closes the ticket
+// (next = kClosed) before it returns, so a worker that was descheduled in the middle of a
+// claim can never run a chunk of a finished job or of the job after it. Idle workers
 // poll for a few microseconds, then sleep on a condition variable, so an idle pool costs no
 // CPU. A kernel called from inside a pool job, or from a second application thread while the
 // pool is busy, runs serially on its caller.
@@ -87,8 +89,18 @@ class ThreadPool {
   /// True inside a chunk of a parallel job (nested parallelism runs serially).
   static bool in_parallel_region() noexcept;
 
+  /// For stress tests only: called by workers at the points where being descheduled matters
+  /// (after seeing a new job, between reading the job and claiming a chunk, after a chunk),
+  /// so a test can yield or sleep there and widen every race window. Set before any job runs.
+  using PreemptionHook = void (*)();
+  void set_preemption_hook_for_testing(PreemptionHook hook) noexcept { preempt_ = hook; }
+
  private:
   using Call = void (*)(void*, std::int64_t);
+  // The low half of a ticket; kClosed marks a finished job. Jobs of kClosed chunks or more
+  // run serially.
+  static constexpr std::uint64_t kNextMask = 0xffffffffu;
+  static constexpr std::uint64_t kClosed = 0xffffffffu;
   void run_impl(std::int64_t num_chunks, void* obj, Call call);
   void start_workers(int n);
   void stop_workers();
@@ -109,6 +121,7 @@ class ThreadPool {
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
   std::uint32_t generation_ = 0;
+  PreemptionHook preempt_ = nullptr;
 
   // Sleeping.
   std::mutex sleep_mutex_;
