@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Temper needs to build, test and run its demo, skipping
-# those already present. Run as root (or with sudo) on a fresh machine; safe to re-run.
+# Installs the Debian 12 packages Temper needs to build, test, run its demo and every documented
+# command, skipping those already present. Run as root (or with sudo) on a fresh machine; safe
+# to re-run.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +10,11 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
   doctest-dev libhdf5-dev libzip-dev libcli11-dev libyaml-cpp-dev
   dataset-fashion-mnist
+  # The documented commands: the Iris and diabetes configs read scikit-learn's bundled data
+  # sets, and the docs tests (tests/docs/) run the h5py example with Debian's python3.
+  python3 python3-sklearn python3-h5py
+  # The portability tests run the library on emulated older CPUs (no AVX; AVX2 without AVX-512).
+  qemu-user
 )
 
 missing=()

@@ -1,4 +1,5 @@
 // The one piece of process-wide mutable state Temper has: which backend new tensors use.
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,13 @@ namespace temper {
 
 namespace {
 
+/// TEMPER_LOG_LEVEL=debug (or trace, info, warn, error, off) sets spdlog's level, so the
+/// backend's choice of kernels, BLAS and threads can be seen without changing code.
+void apply_log_level_from_env() {
+  const char* v = std::getenv("TEMPER_LOG_LEVEL");
+  if (v && *v) spdlog::set_level(spdlog::level::from_str(v));
+}
+
 struct Registry {
   std::mutex mutex;
   std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends;
@@ -23,7 +31,10 @@ struct Registry {
 // Deliberately leaked: tensors held in static objects may be destroyed after main returns,
 // and their buffers must still find a live backend to return memory to.
 Registry& registry() {
-  static Registry* r = new Registry();
+  static Registry* r = [] {
+    apply_log_level_from_env();
+    return new Registry();
+  }();
   return *r;
 }
 

@@ -638,6 +638,26 @@ Tensor cast(const Tensor& x, DType dtype) {
 
 Tensor stop_gradient(const Tensor& x) { return x.detach(); }
 
+// ---- creation -------------------------------------------------------------------------------
+Tensor zeros(const Shape& shape, DType dtype) { return Tensor::zeros(shape, dtype); }
+Tensor ones(const Shape& shape, DType dtype) { return Tensor::ones(shape, dtype); }
+Tensor full(const Shape& shape, double fill_value, DType dtype) {
+  return Tensor::full(shape, fill_value, dtype);
+}
+
+Tensor full_like(const Tensor& x, double fill_value, std::optional<DType> dtype) {
+  require_defined(x, "full_like");
+  return Tensor::full(x.shape(), fill_value, dtype.value_or(x.dtype()), &x.backend());
+}
+Tensor zeros_like(const Tensor& x, std::optional<DType> dtype) {
+  require_defined(x, "zeros_like");
+  return full_like(x, 0.0, dtype);
+}
+Tensor ones_like(const Tensor& x, std::optional<DType> dtype) {
+  require_defined(x, "ones_like");
+  return full_like(x, 1.0, dtype);
+}
+
 // ---- fused / stochastic ---------------------------------------------------------------------
 Tensor sparse_softmax_cross_entropy(const Tensor& logits0, const Tensor& labels0) {
   require_defined(logits0, "sparse_softmax_cross_entropy");

@@ -119,9 +119,27 @@ TEST_CASE("cli: the good fixture validates, and usage errors exit 2") {
   // --set takes exactly one value, so the config may come after it.
   r = run_cli({"validate", "--set", "fit.epochs=2", "--set", "fit.batch_size=4", kGood});
   CHECK_MESSAGE(r.code == 0, r.err);
-  CHECK(run_cli({"train", kGood, "--no-such-flag"}).code == 2);
-  CHECK(run_cli({}).code == 2);
   CHECK(run_cli({"--help"}).code == 0);
+  // Argument errors are one line on stderr, like every other error: the bad argument and the
+  // --help that lists the accepted ones.
+  r = run_cli({"train", kGood, "--no-such-flag"});
+  CHECK(r.code == 2);
+  CHECK_MESSAGE(count(r.err, "\n") == 1, r.err);
+  CHECK(contains(r.err, "temper: error: "));
+  CHECK(contains(r.err, "--no-such-flag"));
+  CHECK(contains(r.err, "'temper train --help'"));
+  r = run_cli({"evaluate", "--config", kGood});
+  CHECK(r.code == 2);
+  CHECK_MESSAGE(count(r.err, "\n") == 1, r.err);
+  CHECK(contains(r.err, "--model"));
+  r = run_cli({});
+  CHECK(r.code == 2);
+  CHECK_MESSAGE(count(r.err, "\n") == 1, r.err);
+  CHECK(contains(r.err, "'temper --help'"));
+  r = run_cli({"trian", kGood});
+  CHECK(r.code == 2);
+  CHECK_MESSAGE(count(r.err, "\n") == 1, r.err);
+  CHECK(contains(r.err, "unknown command 'trian'. Did you mean 'train'?"));
   r = run_cli({"validate", (kDir / "missing.yaml").string()});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "missing.yaml: error: cannot open the config file"));

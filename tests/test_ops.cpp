@@ -586,6 +586,48 @@ TEST_CASE("ops: one_hot") {
   CHECK_THROWS_AS(ops::one_hot(f32({1}, {1}), 2), ValueError);
 }
 
+TEST_CASE("ops: zeros, ones, full and the *_like forms follow keras.ops") {
+  // keras.ops.zeros((2, 3)): float32 (floatx) unless a dtype is given.
+  Tensor z = ops::zeros({2, 3});
+  CHECK(z.shape() == Shape{2, 3});
+  CHECK(z.dtype() == DType::Float32);
+  check_close(z, {0, 0, 0, 0, 0, 0});
+  Tensor o = ops::ones({4}, DType::Int32);
+  CHECK(o.dtype() == DType::Int32);
+  check_close(o, {1, 1, 1, 1});
+  Tensor f = ops::full({2}, 2.5, DType::Float64);
+  CHECK(f.dtype() == DType::Float64);
+  check_close(f, {2.5, 2.5});
+  // A 0-d shape gives a scalar, an empty extent an empty tensor (as NumPy).
+  CHECK(ops::ones({}).numel() == 1);
+  CHECK(ops::ones({}).item() == 1.0);
+  CHECK(ops::zeros({0, 3}).numel() == 0);
+  // A new tensor every call, constant: nothing to differentiate.
+  Tensor a = ops::ones({2}), b = ops::ones({2});
+  CHECK(a.buffer() != b.buffer());
+  CHECK(!a.requires_grad());
+
+  // *_like: x's shape and dtype unless dtype is given; never x's gradient.
+  Tensor x = f64({1, 2, 3, 4, 5, 6}, {3, 2});
+  x.set_requires_grad(true);
+  Tensor zl = ops::zeros_like(x);
+  CHECK(zl.shape() == Shape{3, 2});
+  CHECK(zl.dtype() == DType::Float64);
+  CHECK(!zl.requires_grad());
+  check_close(zl, {0, 0, 0, 0, 0, 0});
+  Tensor ol = ops::ones_like(x, DType::UInt8);
+  CHECK(ol.dtype() == DType::UInt8);
+  check_close(ol, {1, 1, 1, 1, 1, 1});
+  check_close(ops::full_like(i32({7, 8}, {2}), -3), {-3, -3});
+  CHECK(ops::full_like(i32({7, 8}, {2}), -3).dtype() == DType::Int32);
+
+  // Shapes with unknown (None) or negative extents are refused, naming the shape.
+  const std::string msg = error_message([] { ops::zeros({-1, 3}); });
+  CHECK(contains(msg, "(None, 3)"));
+  CHECK_THROWS_AS(ops::ones({2, -5}), ShapeError);
+  CHECK_THROWS_AS(ops::zeros_like(Tensor()), ValueError);
+}
+
 TEST_CASE("ops: softmax and log_softmax forward on every axis") {
   Tensor x = random_tensor({2, 3, 4}, 21, -3, 3);
   const auto v = values(x);

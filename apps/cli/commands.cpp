@@ -1,6 +1,7 @@
 // commands.cpp — the subcommands of `temper` and the error/exit-code policy.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -22,8 +23,10 @@
 #include "temper/callbacks/model_checkpoint.hpp"
 #include "temper/datasets/npy.hpp"
 #include "temper/error.hpp"
+#include "temper/info.hpp"
 #include "temper/io/atomic_file.hpp"
 #include "temper/model.hpp"
+#include "temper/names.hpp"
 #include "temper/saving.hpp"
 
 namespace temper::cli {
@@ -135,6 +138,24 @@ void print_error(const std::exception& e) {
     return;
   }
   std::cerr << "temper: error: " << printable(e.what()) << std::endl;
+}
+
+// CLI11's own report is two lines (the message, then "Run with --help ..."); ours is one, like
+// every other error, and names the subcommand whose --help lists the accepted arguments.
+void print_usage_error(const CLI::ParseError& e, const CLI::App& app, const std::vector<std::string>& args) {
+  const auto parsed = app.get_subcommands();
+  const std::string help =
+      parsed.empty() ? std::string("temper --help") : "temper " + parsed.front()->get_name() + " --help";
+  std::string what = e.what();
+  // CLI11 reports a misspelt command as "A subcommand is required"; name it instead.
+  if (parsed.empty() && args.size() > 1 && !args[1].empty() && args[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      commands.push_back(sub->get_name());
+    what = unknown_name_message("command", args[1], commands);
+  }
+  std::replace(what.begin(), what.end(), '\n', ' ');
+  std::cerr << "temper: error: " << printable(what) << " (see '" << help << "')" << std::endl;
 }
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -626,6 +647,11 @@ int cmd_predict(const std::string& model_path, const DataArgs& d, const std::str
 
 // ---- convert --------------------------------------------------------------------------------
 
+int cmd_info() {
+  std::cout << build_info() << std::flush;
+  return kOk;
+}
+
 int cmd_convert(const std::string& in, const std::string& out, const std::string& architecture) {
   std::shared_ptr<Model> model;
   if (in.ends_with(".weights.h5")) {
@@ -726,13 +752,17 @@ int run(const std::vector<std::string>& args) {
   convert->add_option("output", c_out, "The file to write (format from its extension)")->required();
   convert->add_option("--architecture", c_arch, "Architecture (.json or a model file) for a .weights.h5 input");
 
+  auto* info = app.add_subcommand(
+      "info", "Print the build, the CPU and what each backend uses (kernel set, BLAS, threads)");
+
   std::vector<std::string> argv_rev(args.rbegin(), args.rend());
   if (!argv_rev.empty()) argv_rev.pop_back();  // program name
   try {
     app.parse(argv_rev);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kOk : kConfigError;
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kOk : kConfigError;  // --help, --version
+    print_usage_error(e, app, args);
+    return kConfigError;
   }
   try {
     if (*train) return cmd_train(ta);
@@ -741,6 +771,7 @@ int run(const std::vector<std::string>& args) {
     if (*summary) return cmd_summary(s_target, s_sets);
     if (*validate) return cmd_validate(v_config, v_sets, v_no_data);
     if (*convert) return cmd_convert(c_in, c_out, c_arch);
+    if (*info) return cmd_info();
   } catch (const ConfigError& e) {
     print_error(e);
     return kConfigError;

@@ -41,6 +41,7 @@ class CachingAllocator {
   /// Frees every cached block.
   void empty_cache() noexcept;
   AllocatorStats stats() const;
+  std::size_t cache_limit() const noexcept { return cache_limit_; }
 
   /// Size class index and rounded size of a request.
   static int class_index(std::size_t bytes) noexcept;

@@ -11,7 +11,7 @@
 
 #include "backends/cpu/kernel_util.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 inline constexpr int kMaxRank = 16;
 
@@ -135,4 +135,4 @@ void for_each_broadcast(ThreadPool& pool, const BroadcastPlan<N>& p, i64 grain, 
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

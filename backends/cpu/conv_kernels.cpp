@@ -28,7 +28,7 @@
 #include "backends/cpu/kernel_util.hpp"
 #include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -692,4 +692,4 @@ void CpuBackend::conv2d_backward_filter(const Tensor& x, const Tensor& dy, Tenso
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

@@ -3,11 +3,13 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/kernel_util.hpp"
+#include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -46,8 +48,22 @@ void copy_bytes(ThreadPool& pool, const void* src, void* dst, std::size_t bytes)
 
 }  // namespace
 
-CpuBackend::CpuBackend() : allocator_(default_cache_limit()), pool_(default_threads()) {
+CpuBackend::CpuBackend(std::string selection)
+    : allocator_(default_cache_limit()), pool_(default_threads()), selection_(std::move(selection)) {
   configure_blas_threads();
+}
+
+BackendInfo CpuBackend::info() const {
+  using xsimd::batch;
+  return {
+      {"kernels", std::string(TEMPER_CPU_KERNELS_NAME) + " (" + selection_ + ")"},
+      {"simd", std::string(xsimd::default_arch::name()) + ", " +
+                   std::to_string(batch<float>::size) + " float32 lanes"},
+      {"blas", blas_description()},
+      {"threads", std::to_string(pool_.num_threads()) + " (TEMPER_NUM_THREADS, default: all cores)"},
+      {"memory cache limit",
+       std::to_string(allocator_.cache_limit() >> 20) + " MiB (TEMPER_CPU_CACHE_MB)"},
+  };
 }
 
 CpuBackend::~CpuBackend() = default;
@@ -119,10 +135,8 @@ void CpuBackend::fill(Tensor& dst, double value) {
   });
 }
 
-}  // namespace temper::cpu
+std::unique_ptr<Backend> make_backend(std::string selection) {
+  return std::make_unique<CpuBackend>(std::move(selection));
+}
 
-namespace temper::detail {
-
-std::unique_ptr<temper::Backend> make_cpu_backend() { return std::make_unique<cpu::CpuBackend>(); }
-
-}  // namespace temper::detail
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

@@ -14,17 +14,21 @@
 #include <memory>
 
 #include "backends/cpu/allocator.hpp"
+#include "backends/cpu/kernel_set.hpp"
 #include "backends/cpu/thread_pool.hpp"
 #include "temper/backend.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
+/// The CPU backend as compiled for one kernel set (see kernel_set.hpp).
 class CpuBackend final : public Backend {
  public:
-  CpuBackend();
+  /// `selection` says how this kernel set was chosen, for info().
+  explicit CpuBackend(std::string selection);
   ~CpuBackend() override;
 
   std::string name() const override { return "cpu"; }
+  BackendInfo info() const override;
   DeviceType device_type() const override { return DeviceType::CPU; }
 
   // memory
@@ -153,9 +157,15 @@ class CpuBackend final : public Backend {
  private:
   CachingAllocator allocator_;
   ThreadPool pool_;
+  std::string selection_;
 };
 
 /// Pins OpenBLAS to one thread per call (defined in gemm.cpp, the only <cblas.h> user).
 void configure_blas_threads();
+/// "OpenBLAS 0.3.21 ... (core: Zen)" — the BLAS library and the kernel it chose (gemm.cpp).
+std::string blas_description();
 
-}  // namespace temper::cpu
+/// This kernel set's backend; cpu_dispatch.cpp declares and calls one per compiled set.
+std::unique_ptr<Backend> make_backend(std::string selection);
+
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

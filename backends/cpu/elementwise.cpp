@@ -7,7 +7,7 @@
 #include "backends/cpu/kernel_util.hpp"
 #include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -387,4 +387,4 @@ void CpuBackend::scale(Tensor& x, double alpha) {
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

@@ -7,13 +7,27 @@
 #include <cblas.h>
 
 #include <climits>
+#include <cstdlib>
+#include <string>
 
 #include "backends/cpu/kernel_util.hpp"
 #include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 void configure_blas_threads() { openblas_set_num_threads(1); }
+
+std::string blas_description() {
+  // OpenBLAS picks its kernels at load time from the CPU (or OPENBLAS_CORETYPE, which some
+  // machines set to work around old builds); the core name says which it chose.
+  std::string d = openblas_get_config();
+  d += " (core: ";
+  d += openblas_get_corename();
+  d += ")";
+  if (const char* forced = std::getenv("OPENBLAS_CORETYPE"); forced && *forced)
+    d += std::string(", OPENBLAS_CORETYPE=") + forced;
+  return d;
+}
 
 namespace {
 
@@ -237,4 +251,4 @@ void CpuBackend::bias_add(Tensor& y, const Tensor& bias) {
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

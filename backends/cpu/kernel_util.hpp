@@ -11,7 +11,7 @@
 #include "temper/error.hpp"
 #include "temper/tensor.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 using i64 = std::int64_t;
 
@@ -144,4 +144,4 @@ void convert_buffer(ThreadPool& pool, const void* src, DType src_dt, void* dst, 
 void transpose_raw(ThreadPool& pool, const void* src, void* dst, std::size_t elem,
                    const Shape& shape, const std::vector<int>& perm);
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

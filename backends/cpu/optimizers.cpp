@@ -7,7 +7,7 @@
 #include "backends/cpu/kernel_util.hpp"
 #include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -213,4 +213,4 @@ void CpuBackend::nadam_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, 
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

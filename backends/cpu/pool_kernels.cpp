@@ -13,7 +13,7 @@
 #include "backends/cpu/kernel_util.hpp"
 #include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -527,4 +527,4 @@ void CpuBackend::upsample2d_backward(const Tensor& dy, Tensor& dx, bool bilinear
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

@@ -6,7 +6,7 @@
 #include "backends/cpu/simd.hpp"
 #include "temper/random.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -110,4 +110,4 @@ void CpuBackend::dropout_mask(Tensor& mask, double rate, std::uint64_t key, std:
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

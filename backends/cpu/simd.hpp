@@ -7,7 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 template <class T>
 using Batch = xsimd::batch<T>;
@@ -90,4 +90,4 @@ inline T hmin(const Batch<T>& v) noexcept {
   return m;
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

@@ -6,7 +6,7 @@
 #include "backends/cpu/kernel_util.hpp"
 #include "backends/cpu/simd.hpp"
 
-namespace temper::cpu {
+namespace temper::cpu::TEMPER_CPU_KERNELS {
 
 namespace {
 
@@ -219,4 +219,4 @@ void CpuBackend::sparse_softmax_xent_backward(const Tensor& probs, const Tensor&
   });
 }
 
-}  // namespace temper::cpu
+}  // namespace temper::cpu::TEMPER_CPU_KERNELS

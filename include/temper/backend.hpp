@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "temper/dtype.hpp"
@@ -20,6 +21,10 @@ namespace temper {
 
 class Tensor;
 class Backend;
+
+/// What a backend says about itself (`temper info`, the debug log): ordered (key, value)
+/// pairs such as ("kernels", "avx2 (best this CPU supports)").
+using BackendInfo = std::vector<std::pair<std::string, std::string>>;
 
 /// Where a tensor's memory lives.
 enum class DeviceType : std::uint8_t { CPU, CUDA };
@@ -88,6 +93,8 @@ class Backend {
   /// "cpu" or "cuda".
   virtual std::string name() const = 0;
   virtual DeviceType device_type() const = 0;
+  /// Which kernels, libraries and threads this backend uses (like torch.__config__.show()).
+  virtual BackendInfo info() const { return {}; }
 
   // ---- memory --------------------------------------------------------------------------
   /// Allocates `bytes` of device memory (uninitialised).

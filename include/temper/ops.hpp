@@ -116,6 +116,17 @@ Tensor cast(const Tensor& x, DType dtype);
 /// Identity whose gradient is zero.
 Tensor stop_gradient(const Tensor& x);
 
+// ---- creation (Keras: keras.ops.zeros, ones, full and their *_like forms) ------------------
+// New tensors on the default backend, float32 unless `dtype` says otherwise (Keras's floatx).
+// Constants, so not differentiable. The *_like forms take x's shape, backend and, unless
+// `dtype` is given, its dtype.
+Tensor zeros(const Shape& shape, DType dtype = DType::Float32);
+Tensor ones(const Shape& shape, DType dtype = DType::Float32);
+Tensor full(const Shape& shape, double fill_value, DType dtype = DType::Float32);
+Tensor zeros_like(const Tensor& x, std::optional<DType> dtype = std::nullopt);
+Tensor ones_like(const Tensor& x, std::optional<DType> dtype = std::nullopt);
+Tensor full_like(const Tensor& x, double fill_value, std::optional<DType> dtype = std::nullopt);
+
 // ---- fused / stochastic ---------------------------------------------------------------------
 /// Per-sample -log softmax(logits)[label]; logits (N, C), labels int32 (N). Fused backward.
 Tensor sparse_softmax_cross_entropy(const Tensor& logits, const Tensor& labels);

@@ -18,6 +18,7 @@
 #include "temper/datasets/npy.hpp"
 #include "temper/functional.hpp"
 #include "temper/error.hpp"
+#include "temper/info.hpp"
 #include "temper/initializers.hpp"
 #include "temper/layers.hpp"
 #include "temper/losses.hpp"

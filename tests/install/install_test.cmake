@@ -7,6 +7,24 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WO
 if(rc)
   message(FATAL_ERROR "cmake --install failed (${rc})")
 endif()
+
+# The installed command line runs from the prefix alone (relative RPATH), with nothing on
+# LD_LIBRARY_PATH. This runs before the consumer, whose line is what the test matches.
+if(EXISTS "${WORK_DIR}/prefix/bin/temper")
+  foreach(args "--help" "info")
+    separate_arguments(argv UNIX_COMMAND "${args}")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH
+                            "${WORK_DIR}/prefix/bin/temper" ${argv}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(rc)
+      message(FATAL_ERROR "installed temper ${args} failed (${rc}):\n${out}\n${err}")
+    endif()
+  endforeach()
+  if(NOT out MATCHES "cpu kernel sets: ")
+    message(FATAL_ERROR "installed `temper info` did not list the CPU kernel sets:\n${out}")
+  endif()
+  message("installed temper runs: ${WORK_DIR}/prefix/bin/temper")
+endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/install/consumer" -B "${WORK_DIR}/build"
                         -G Ninja -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
