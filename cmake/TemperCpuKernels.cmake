@@ -53,10 +53,21 @@ foreach(entry ${TEMPER_CPU_KERNEL_SETS})
   endif()
   target_compile_options(${target} PRIVATE $<$<CONFIG:Release>:-O3>)
   temper_set_warnings(${target})
-  if(set_name STREQUAL "avx512" OR set_name STREQUAL "native")
+  set(has_avx512 OFF)
+  if(set_name STREQUAL "avx512")
+    set(has_avx512 ON)
+  elseif(set_name STREQUAL "native")
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -march=native -dM -E -x c++ /dev/null
+                    OUTPUT_VARIABLE native_macros ERROR_QUIET)
+    if(native_macros MATCHES "__AVX512F__")
+      set(has_avx512 ON)
+    endif()
+  endif()
+  if(has_avx512)
     # GCC 12 warns inside its own avx512fintrin.h: _mm512_undefined_*() is `__m512 __Y = __Y;`
-    # by design, and inlined into masked intrinsics it trips -W(maybe-)uninitialized (GCC bug
-    # 105593, fixed in GCC 13). Only the AVX-512 kernel objects, only GCC 12.
+    # by design, and inlined into masked intrinsics it trips -Wmaybe-uninitialized (878 times
+    # here) and -Wuninitialized (18 times) (GCC bug 105593, fixed in GCC 13). Only the AVX-512
+    # kernel objects, only GCC 12.
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
        AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
       target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-uninitialized)

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -19,7 +20,16 @@ namespace {
 /// backend's choice of kernels, BLAS and threads can be seen without changing code.
 void apply_log_level_from_env() {
   const char* v = std::getenv("TEMPER_LOG_LEVEL");
-  if (v && *v) spdlog::set_level(spdlog::level::from_str(v));
+  if (!v || !*v) return;
+  // spdlog reads an unknown name as "off", which would hide warnings because of a typo.
+  for (const char* name : {"trace", "debug", "info", "warn", "warning", "error", "critical", "off"})
+    if (std::string_view(v) == name) {
+      spdlog::set_level(spdlog::level::from_str(v));
+      return;
+    }
+  spdlog::warn("temper: TEMPER_LOG_LEVEL='{}' is not a log level (trace, debug, info, warn, error, "
+               "critical, off); keeping '{}'",
+               v, spdlog::level::to_string_view(spdlog::get_level()));
 }
 
 struct Registry {

@@ -11,8 +11,22 @@
 
 #include <temper/info.hpp>
 
+namespace {
+
+/// Test discovery (--list-test-cases ...) must work whatever TEMPER_CPU_KERNELS says.
+bool only_listing(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]).find("-list") != std::string::npos ||
+        std::string(argv[i]).rfind("-l", 0) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (const char* k = std::getenv("TEMPER_CPU_KERNELS"); k && *k && std::string(k) != "auto") {
+  if (const char* k = std::getenv("TEMPER_CPU_KERNELS");
+      k && *k && std::string(k) != "auto" && !only_listing(argc, argv)) {
     const auto compiled = temper::cpu_kernel_sets();
     const auto supported = temper::supported_cpu_kernel_sets();
     const bool built = std::find(compiled.begin(), compiled.end(), k) != compiled.end();

@@ -108,7 +108,7 @@ std::unique_ptr<Backend> make_cpu_backend() {
                              "' is not a CPU kernel set of this build; expected auto or one of: " +
                              cpu::join(cpu_kernel_sets()));
     if (!cpu::cpu_can_run(chosen->level))
-      throw ValueError("TEMPER_CPU_KERNELS=" + wanted + " needs a CPU with " +
+      throw ConfigError("TEMPER_CPU_KERNELS=" + wanted + " needs a CPU with " +
                        std::string(chosen->description) + "; this CPU can run: " +
                        cpu::join(supported));
     selection = "forced by TEMPER_CPU_KERNELS; this CPU supports " + cpu::join(supported);

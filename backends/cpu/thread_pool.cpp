@@ -66,6 +66,7 @@ void ThreadPool::work_on(std::uint32_t gen) {
   for (;;) {
     if (static_cast<std::uint32_t>(t >> 32) != gen) return;
     const auto next = static_cast<std::int64_t>(t & kNextMask);
+    if (preempt_) preempt_();
     // Read after the ticket: a worker that saw job `gen` may be descheduled here while the
     // caller closes it and publishes the next job. If this load sees that next job's count,
     // it also sees the close (release/acquire on job_chunks_), so the claim below fails.

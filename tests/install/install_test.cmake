@@ -10,7 +10,10 @@ endif()
 
 # The installed command line runs from the prefix alone (relative RPATH), with nothing on
 # LD_LIBRARY_PATH. This runs before the consumer, whose line is what the test matches.
-if(EXISTS "${WORK_DIR}/prefix/bin/temper")
+if(EXPECT_APP AND NOT EXISTS "${WORK_DIR}/prefix/bin/temper")
+  message(FATAL_ERROR "cmake --install did not install bin/temper")
+endif()
+if(EXPECT_APP)
   foreach(args "--help" "info")
     separate_arguments(argv UNIX_COMMAND "${args}")
     execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH
