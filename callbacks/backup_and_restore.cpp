@@ -10,6 +10,7 @@
 #include "src/saving/internal.hpp"
 #include "temper/error.hpp"
 #include "temper/io/atomic_file.hpp"
+#include "temper/io/untrusted.hpp"
 #include "temper/model.hpp"
 #include "temper/saving.hpp"
 
@@ -22,6 +23,7 @@ namespace {
 constexpr const char* kMetadataAttr = "temper_training_metadata";
 
 std::string read_text(const std::string& path) {
+  io::require_regular_file(path, "a training metadata file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IOError("cannot read '" + path + "'");
   std::ostringstream ss;
@@ -30,6 +32,7 @@ std::string read_text(const std::string& path) {
 }
 
 Config parse(const std::string& text, const std::string& where) {
+  io::check_nesting_depth(text, where);
   try {
     return Config::parse(text);
   } catch (const nlohmann::json::exception& e) {

@@ -18,19 +18,48 @@
 namespace temper::datasets {
 namespace {
 
-std::string read_whole_file(const std::filesystem::path& path) {
-  detail::GzReader in(path);
-  std::string text;
-  std::size_t got = 0;
-  for (;;) {
-    text.resize(got + (std::size_t{1} << 20));
-    const std::size_t r = in.read(text.data() + got, text.size() - got);
-    got += r;
-    if (r == 0) break;
+// Physical lines of a (possibly gzipped) file, read in 1 MiB pieces so that memory holds one
+// line at a time, never the whole file; a line longer than io::kMaxLineBytes is an error
+// (a 1 GiB "line" in a small .csv.gz is damage, not a table).
+class LineReader {
+ public:
+  explicit LineReader(const std::filesystem::path& path) : in_(path), file_(path.string()) {}
+
+  /// The next line without its '\n' (and '\r'); false at the end of the file.
+  bool next(std::string& line, std::size_t& number) {
+    for (;;) {
+      const std::size_t nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos || (eof_ && pos_ < buf_.size())) {
+        const std::size_t end = nl == std::string::npos ? buf_.size() : nl;
+        line.assign(buf_, pos_, end - pos_);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
+        number = ++number_;
+        return true;
+      }
+      if (eof_) return false;
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      if (buf_.size() > io::kMaxLineBytes)
+        throw IOError(file_ + ":" + std::to_string(number_ + 1) + ": line longer than " +
+                      std::to_string(io::kMaxLineBytes >> 20) + " MiB, the limit for one CSV line");
+      const std::size_t old = buf_.size();
+      buf_.resize(old + kPiece);
+      const std::size_t r = in_.read(buf_.data() + old, kPiece);
+      buf_.resize(old + r);
+      if (r == 0) eof_ = true;
+    }
   }
-  text.resize(got);
-  return text;
-}
+
+ private:
+  static constexpr std::size_t kPiece = std::size_t{1} << 20;
+  detail::GzReader in_;
+  std::string file_;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::size_t number_ = 0;
+  bool eof_ = false;
+};
 
 bool is_space(char c, char delimiter) { return (c == ' ' || c == '\t') && c != delimiter; }
 
@@ -136,43 +165,36 @@ std::size_t resolve_column(const std::string& spec, const std::vector<std::strin
 
 CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
   const std::string file = path.string();
-  const std::string text = read_whole_file(path);
+  LineReader reader(path);
 
   // Physical lines, skip_rows dropped, blank lines ignored (pandas skip_blank_lines).
-  std::vector<Line> lines;
-  {
-    std::size_t pos = 0;
-    std::size_t number = 0;
-    while (pos < text.size()) {
-      std::size_t end = text.find('\n', pos);
-      if (end == std::string::npos) end = text.size();
-      std::string_view l(text.data() + pos, end - pos);
-      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-      ++number;
-      pos = end + 1;
-      if (number <= options.skip_rows) continue;
-      if (trim(l, '\0').empty()) continue;
-      lines.push_back({l, number});
+  std::string text;
+  Line line;
+  auto next_line = [&]() {
+    while (reader.next(text, line.number)) {
+      if (line.number <= options.skip_rows) continue;
+      if (trim(text, '\0').empty()) continue;
+      line.text = text;
+      return true;
     }
-  }
-  if (lines.empty()) {
+    return false;
+  };
+  if (!next_line()) {
     throw IOError(detail::in_quotes(file) + " is empty" +
                   (options.skip_rows > 0
                        ? " after skipping " + std::to_string(options.skip_rows) + " row(s)"
                        : std::string()));
   }
-
   std::vector<std::string> names;
-  std::size_t first_data = 0;
   if (options.header) {
-    names = split_fields(lines[0], options.delimiter, file);
-    first_data = 1;
-    if (lines.size() == 1) {
-      throw IOError(detail::in_quotes(file) + " has a header (line " + std::to_string(lines[0].number) +
+    names = split_fields(line, options.delimiter, file);
+    const std::size_t header_line = line.number;
+    if (!next_line()) {
+      throw IOError(detail::in_quotes(file) + " has a header (line " + std::to_string(header_line) +
                     ") but no data rows");
     }
   } else {
-    const std::size_t n = split_fields(lines[0], options.delimiter, file).size();
+    const std::size_t n = split_fields(line, options.delimiter, file).size();
     for (std::size_t i = 0; i < n; ++i) names.push_back(std::to_string(i));
   }
   const std::size_t ncols = names.size();
@@ -193,10 +215,9 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
     throw ValueError(file + ": no feature columns left (the only column is the label)");
   }
 
-  const std::size_t nrows = lines.size() - first_data;
   const std::size_t nfeat = feature_cols.size();
+  std::size_t nrows = 0;
   std::vector<float> x;
-  x.reserve(nrows * nfeat);
   std::vector<std::int32_t> y_class;
   std::vector<float> y_value;
 
@@ -207,8 +228,9 @@ CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options) {
                                  : detail::in_quotes(cell) + " " + what));
   };
 
-  for (std::size_t r = first_data; r < lines.size(); ++r) {
-    const Line& line = lines[r];
+  // `line` holds the first data row here.
+  for (bool more = true; more; more = next_line()) {
+    ++nrows;
     const std::vector<std::string> fields = split_fields(line, options.delimiter, file);
     if (fields.size() != ncols) {
       throw IOError(file + ":" + std::to_string(line.number) + ": expected " +

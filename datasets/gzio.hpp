@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "temper/error.hpp"
+#include "temper/io/untrusted.hpp"
 
 namespace temper::datasets::detail {
 
@@ -32,6 +33,7 @@ class GzReader {
   /// Opens for reading; gzread decompresses gzip data and passes other files through, so one
   /// code path reads both "x.gz" and "x".
   explicit GzReader(const std::filesystem::path& path) : path_(path) {
+    io::require_regular_file(path, "a data file");  // a FIFO would block gzopen forever
     errno = 0;
     file_ = gzopen(path.c_str(), "rb");
     if (file_ == nullptr) {

@@ -134,9 +134,11 @@ IdxArray read_idx_array(const std::filesystem::path& path) {
     std::error_code ec;
     const std::uintmax_t fsize = std::filesystem::file_size(path, ec);
     const std::uint64_t header = 4 + 4 * std::uint64_t{ndims};
-    if (!ec && fsize < header + nbytes) {
-      throw IOError(where + ": truncated: expected " + std::to_string(nbytes) +
-                    " bytes of data, found " + std::to_string(fsize - header));
+    if (!ec && fsize != header + nbytes) {
+      throw IOError(where + (fsize < header + nbytes ? ": truncated" : ": has trailing data") +
+                    ": expected " + std::to_string(nbytes) + " bytes of data, found " +
+                    std::to_string(fsize - header) + " (the header declares " + shape_to_string(out.shape) +
+                    " of " + type.name + ")");
     }
     data.resize(static_cast<std::size_t>(nbytes));
     const std::size_t got = in.read(data.data(), data.size());
@@ -166,7 +168,10 @@ IdxArray read_idx_array(const std::filesystem::path& path) {
     // One more read makes zlib reach the gzip trailer and verify its CRC, so damage inside a
     // stored (uncompressed) deflate block is reported instead of returned as pixels.
     unsigned char probe = 0;
-    (void)in.read(&probe, 1);
+    if (in.read(&probe, 1) != 0) {
+      throw IOError(where + ": has trailing data after the " + std::to_string(nbytes) + " bytes that the header " +
+                    "declares (" + shape_to_string(out.shape) + " of " + type.name + ")");
+    }
   }
 
   to_host_order(data, type.size);

@@ -3,16 +3,19 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "temper/error.hpp"
 #include "temper/io/atomic_file.hpp"
+#include "temper/io/untrusted.hpp"
 
 namespace temper::datasets {
 
@@ -74,7 +77,11 @@ Shape parse_shape(const std::string& text, const std::filesystem::path& path) {
     if (item.empty()) continue;
     if (!std::all_of(item.begin(), item.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
       fail(path, "the .npy header has a bad shape " + text);
-    shape.push_back(std::stoll(item));
+    std::int64_t d = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), d);
+    if (ec != std::errc() || end != item.data() + item.size())
+      fail(path, "the .npy header has an impossible extent " + item + " in shape " + text);
+    shape.push_back(d);
   }
   return shape;
 }
@@ -113,6 +120,9 @@ std::vector<std::size_t> fortran_to_c(const Shape& shape) {
 }  // namespace
 
 Tensor read_npy(const std::filesystem::path& path) {
+  std::error_code missing;
+  if (!std::filesystem::exists(path, missing)) fail(path, "no such file");
+  io::require_regular_file(path, "a NumPy .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
@@ -159,29 +169,29 @@ Tensor read_npy(const std::filesystem::path& path) {
     out = DType::Int32;
   else
     fail(path, "unsupported dtype '" + descr + "' (supported: float32, float64, bool, uint8, int8-int64, uint16-uint64)");
-  // Sizes are checked before allocating, so a damaged header cannot exhaust memory.
-  std::uint64_t n = 1;
-  for (auto d : shape) {
-    if (d < 0 || (d > 0 && n > std::numeric_limits<std::uint64_t>::max() / static_cast<std::uint64_t>(d)))
-      fail(path, "impossible shape " + shape_text);
-    n *= static_cast<std::uint64_t>(d);
-  }
+  // Sizes are checked before allocating, so a damaged header cannot exhaust memory; the
+  // products are checked because a shape like (2**61 + 1,) wraps around to a small size.
+  std::optional<std::uint64_t> n = 1;
+  for (auto d : shape)
+    if (n) n = io::checked_mul(*n, static_cast<std::uint64_t>(d));
+  const std::optional<std::uint64_t> needed = n ? io::checked_mul(*n, static_cast<std::uint64_t>(size)) : n;
   const auto data_start = in.tellg();
   in.seekg(0, std::ios::end);
   const auto available = static_cast<std::uint64_t>(in.tellg() - data_start);
-  const std::uint64_t needed = n * static_cast<std::uint64_t>(size);
-  if (available < needed)
-    fail(path, "truncated: shape " + shape_text + " of '" + descr + "' needs " + std::to_string(needed) +
+  if (!needed || *needed != available)
+    fail(path, std::string(needed && *needed < available ? "has trailing data" : "truncated") + ": shape " +
+                   shape_text + " of '" + descr + "' needs " +
+                   (needed ? std::to_string(*needed) : std::string("more than 2^64")) +
                    " bytes of data, the file has " + std::to_string(available));
   in.seekg(data_start);
-  std::vector<unsigned char> raw(needed);
-  if (needed > 0 && !in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(needed)))
+  std::vector<unsigned char> raw(*needed);
+  if (*needed > 0 && !in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(*needed)))
     fail(path, "read error");
   if (shape.empty()) shape = {1};
   std::vector<std::size_t> perm;
   if (fortran_order && shape.size() > 1) perm = fortran_to_c(shape);
   const auto src_index = [&](std::size_t i) { return perm.empty() ? i : perm[i]; };
-  const auto count = static_cast<std::size_t>(n);
+  const auto count = static_cast<std::size_t>(*n);
   const auto* p = raw.data();
   const auto us = static_cast<std::size_t>(size);
   switch (out) {

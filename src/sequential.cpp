@@ -1,4 +1,5 @@
 #include "temper/error.hpp"
+#include "temper/io/untrusted.hpp"
 #include "temper/layers.hpp"
 #include "temper/model.hpp"
 #include "temper/names.hpp"
@@ -170,6 +171,10 @@ std::shared_ptr<Model> model_from_config(const Config& config) {
 std::string model_to_json(const Model& model, int indent) { return model_to_config(model).dump(indent); }
 
 std::shared_ptr<Model> model_from_json(const std::string& json) {
+  // The parser is iterative but the config walkers recurse once per level.
+  if (const auto depth = io::nesting_depth(json); depth > io::kMaxNestingDepth)
+    throw ConfigError("model JSON nests " + std::to_string(depth) + " levels deep; the limit is " +
+                      std::to_string(io::kMaxNestingDepth));
   Config c;
   try {
     c = Config::parse(json);

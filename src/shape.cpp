@@ -7,8 +7,12 @@
 namespace temper {
 
 std::int64_t shape_numel(const Shape& s) {
+  // Shapes come from files and configs too: a product past 2^63 must be an error, not a
+  // wrapped (possibly small) number that later sizes an allocation.
   std::int64_t n = 1;
-  for (auto d : s) n *= d;
+  for (auto d : s)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw ShapeError("shape " + shape_to_string(s) + " has more elements than fit in 64 bits");
   return n;
 }
 

@@ -2,11 +2,16 @@
 
 #include <cstring>
 #include <iomanip>
+#include <limits>
+#include <new>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
+#include "src/saving/load_limits.hpp"
 #include "temper/autograd.hpp"
 #include "temper/error.hpp"
+#include "temper/io/untrusted.hpp"
 #include "temper/ops.hpp"
 
 namespace temper {
@@ -22,6 +27,22 @@ void check_shape(const Shape& shape) {
                        ": every extent must be known and >= 0");
 }
 
+std::string describe(const Shape& shape, DType dtype) {
+  return "a " + shape_to_string(shape) + " " + dtype_name(dtype) + " tensor";
+}
+
+// The byte size of a tensor, or a ResourceError when it does not even fit in 64 bits (a shape
+// read from a damaged file must not wrap around to a small allocation).
+std::uint64_t tensor_bytes(const Shape& shape, DType dtype) {
+  std::optional<std::uint64_t> n = dtype_size(dtype);
+  for (auto d : shape) {
+    if (n) n = io::checked_mul(*n, static_cast<std::uint64_t>(d));
+  }
+  if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    throw ResourceError("cannot allocate " + describe(shape, dtype) + ": its size overflows 64 bits");
+  return *n;
+}
+
 }  // namespace
 
 Tensor::Tensor(std::shared_ptr<Buffer> buffer, std::int64_t offset, Shape shape, DType dtype)
@@ -34,8 +55,16 @@ Tensor::Tensor(std::shared_ptr<Buffer> buffer, std::int64_t offset, Shape shape,
 Tensor Tensor::empty(const Shape& shape, DType dtype, Backend* backend) {
   check_shape(shape);
   Backend& b = pick(backend);
-  const auto n = shape_numel(shape);
-  return Tensor(b.allocate(static_cast<std::size_t>(n) * dtype_size(dtype)), 0, shape, dtype);
+  const std::uint64_t bytes = tensor_bytes(shape, dtype);
+  saving_detail::check_allocation_cap(bytes, describe(shape, dtype));
+  std::shared_ptr<Buffer> buffer;
+  try {
+    buffer = b.allocate(static_cast<std::size_t>(bytes));
+  } catch (const std::bad_alloc&) {
+    throw ResourceError("cannot allocate " + describe(shape, dtype) + ": " + io::format_bytes(bytes) +
+                        " needed, out of memory");
+  }
+  return Tensor(std::move(buffer), 0, shape, dtype);
 }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype, Backend* backend) {

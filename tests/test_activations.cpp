@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include <temper/activations.hpp>
 #include <temper/autograd.hpp>
 #include <temper/error.hpp>
+#include <temper/layers.hpp>
+#include <temper/model.hpp>
 #include <temper/ops.hpp>
 
 #include "support/gradcheck.hpp"
@@ -183,4 +186,96 @@ TEST_CASE("activations: by-name activations are differentiable") {
     Tensor x = Tensor::from_vector(std::vector<double>{-3.7, -2.2, -0.6, 0.4, 1.3, 2.1, 4.4, 6.8}, {2, 4});
     temper::testing::check_gradients([&](const std::vector<Tensor>& v) { return a(v[0]); }, {x});
   }
+}
+
+namespace {
+
+// 37 values: NaN inside a full SIMD vector and in the ragged tail of every kernel set, the
+// rest spread over every piece of the piecewise activations (below -3, (-3, 0), (0, 6), > 6).
+constexpr std::size_t kNanLen = 37;
+bool is_nan_slot(std::size_t i) { return i == 1 || i == 6 || i == 17 || i == 35; }
+std::vector<double> nan_input() {
+  std::vector<double> v(kNanLen);
+  for (std::size_t i = 0; i < kNanLen; ++i)
+    v[i] = is_nan_slot(i) ? std::numeric_limits<double>::quiet_NaN() : -9.0 + 0.5 * static_cast<double>(i);
+  return v;
+}
+
+struct NamedFn {
+  std::string name;
+  std::function<Tensor(const Tensor&)> fn;
+};
+
+std::vector<NamedFn> every_activation() {
+  std::vector<NamedFn> out;
+  for (const std::string& n : A::names()) {
+    A::Activation a(n);
+    out.push_back({n, [a](const Tensor& t) { return a(t); }});
+  }
+  out.push_back({"gelu(approximate)", [](const Tensor& t) { return ops::gelu(t, true); }});
+  out.push_back({"leaky_relu(0.3)", [](const Tensor& t) { return ops::leaky_relu(t, 0.3); }});
+  out.push_back({"elu(0.5)", [](const Tensor& t) { return ops::elu(t, 0.5); }});
+  out.push_back({"clip(-1, 2)", [](const Tensor& t) { return ops::clip(t, -1.0, 2.0); }});
+  out.push_back({"abs", [](const Tensor& t) { return ops::abs(t); }});
+  out.push_back({"sign", [](const Tensor& t) { return ops::sign(t); }});
+  return out;
+}
+
+bool is_row_wise(const std::string& name) { return name == "softmax" || name == "log_softmax"; }
+
+}  // namespace
+
+TEST_CASE("activations: NaN propagates through every activation, forward and gradient") {
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    for (const NamedFn& f : every_activation()) {
+      const std::string dtype = dtype_name(dt);
+      CAPTURE(f.name);
+      CAPTURE(dtype);
+      Tensor x = f64(nan_input()).astype(dt);
+      x.set_requires_grad(true);
+      Tensor y = f.fn(x);
+      const std::vector<double> yv = temper::testing::values(y);
+      REQUIRE(yv.size() == kNanLen);
+      for (std::size_t i = 0; i < kNanLen; ++i) {
+        CAPTURE(i);
+        // softmax mixes the whole row, so one NaN makes every output NaN (as in TensorFlow).
+        if (is_nan_slot(i) || is_row_wise(f.name))
+          CHECK(std::isnan(yv[i]));
+        else if (f.name != "exponential")  // e^x may overflow float32; still a number
+          CHECK(std::isfinite(yv[i]));
+      }
+      if (f.name == "sign") continue;  // its gradient is zero by definition
+      const bool constant_slope = f.name == "linear";  // d/dx is 1 even at NaN
+      // A NaN x has an undefined derivative; every other entry of dx stays a number.
+      std::vector<double> seed(kNanLen, 1.0);
+      y.backward(Tensor::from_vector(seed).astype(dt));
+      const std::vector<double> gx = temper::testing::values(x.grad());
+      for (std::size_t i = 0; i < kNanLen; ++i) {
+        CAPTURE(i);
+        if ((is_nan_slot(i) && !constant_slope) || is_row_wise(f.name))
+          CHECK(std::isnan(gx[i]));
+        else if (f.name != "exponential")
+          CHECK(std::isfinite(gx[i]));
+      }
+      // A NaN upstream gradient stays NaN even where the activation is flat (x < -3).
+      Tensor x2 = Tensor::from_vector(std::vector<double>{-8.0, -5.0, 7.5, 9.0}).astype(dt);
+      x2.set_requires_grad(true);
+      Tensor y2 = f.fn(x2);
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      y2.backward(Tensor::from_vector(std::vector<double>{nan, nan, nan, nan}).astype(dt));
+      for (double g : temper::testing::values(x2.grad())) CHECK(std::isnan(g));
+    }
+  }
+}
+
+TEST_CASE("activations: a model with ReLU fed a NaN input predicts NaN") {
+  Sequential m({layers::Input({3}), layers::Dense(16, "relu"), layers::Dense(2)}, {.seed = 5});
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor x = Tensor::from_vector(std::vector<float>{1.0f, nan, -2.0f, 0.5f, -1.0f, 2.0f}, {2, 3});
+  const std::vector<float> y = m.predict(x, {.verbose = 0}).to_vector<float>();
+  REQUIRE(y.size() == 4);
+  CHECK(std::isnan(y[0]));  // the sample holding the NaN
+  CHECK(std::isnan(y[1]));
+  CHECK(std::isfinite(y[2]));  // the other sample is untouched
+  CHECK(std::isfinite(y[3]));
 }

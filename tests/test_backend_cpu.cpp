@@ -1486,3 +1486,81 @@ TEST_CASE("cpu backend: kernels run from two application threads at once") {
   loader.join();
   CHECK(ok);
 }
+
+namespace {
+
+/// max / min over axis `axis` of a (O, R, I) tensor holding one NaN at (o, r, i) = (0, nan_r, 0):
+/// exactly the outputs whose slice holds the NaN are NaN.
+template <class T>
+void check_reduce_nan(const Shape& s, int axis, std::int64_t nan_r) {
+  const std::string dtype = temper::dtype_name(dt<T>());
+  CAPTURE(dtype);
+  CAPTURE(axis);
+  auto x = rand_vec<T>(static_cast<std::size_t>(numel(s)), 41);
+  std::int64_t I = 1;
+  for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < s.size(); ++d) I *= s[d];
+  x[static_cast<std::size_t>(nan_r * I)] = std::numeric_limits<T>::quiet_NaN();
+  Tensor tx = make(x, s);
+  Shape os = s;
+  os.erase(os.begin() + axis);
+  const std::vector<int> axes = {axis};
+  for (ReduceOp op : {ReduceOp::Max, ReduceOp::Min}) {
+    Tensor out = Tensor::empty(os, dt<T>());
+    be().reduce(op, tx, axes, out);
+    const auto v = out.to_vector<T>();
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      CAPTURE(k);
+      CHECK(std::isnan(v[k]) == (k == 0));
+    }
+  }
+  for (bool is_max : {true, false}) {  // the first NaN wins, as in NumPy
+    Tensor idx = Tensor::empty(os, DType::Int32);
+    be().arg_reduce(is_max, tx, axis, idx);
+    CHECK(idx.to_vector<std::int32_t>()[0] == nan_r);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cpu backend: NaN propagates through max/min reductions, arg-reductions, softmax and clip") {
+  // Row reductions (short, pairwise-blocked, ragged tail), column reductions (wide, narrow).
+  check_reduce_nan<float>({1, 37}, 1, 35);
+  check_reduce_nan<double>({1, 37}, 1, 3);
+  check_reduce_nan<float>({1, 40000}, 1, 20000);
+  check_reduce_nan<float>({300, 64}, 0, 7);
+  check_reduce_nan<double>({300, 3}, 0, 299);
+  check_reduce_nan<float>({2000, 40}, 0, 1500);  // several row blocks, combined pairwise
+
+  // softmax: a NaN logit makes its row NaN and leaves the others alone.
+  for (std::int64_t C : {5, 37}) {
+    auto x = rand_vec<float>(static_cast<std::size_t>(2 * C), 3);
+    x[static_cast<std::size_t>(C - 1)] = std::numeric_limits<float>::quiet_NaN();
+    Tensor tx = make(x, {2, C});
+    for (bool log : {false, true}) {
+      Tensor y = Tensor::empty({2, C});
+      be().softmax(tx, y, log);
+      const auto v = y.to_vector<float>();
+      for (std::int64_t k = 0; k < 2 * C; ++k) CHECK(std::isnan(v[static_cast<std::size_t>(k)]) == (k < C));
+    }
+  }
+
+  // clip keeps NaN (min/max would clamp it to a bound), and so does its derivative.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> x(19, 0.5f);
+  x[2] = nan;
+  x[18] = nan;
+  x[5] = -7.f;
+  Tensor tx = make(x, {19}), y = Tensor::empty({19}), g = make(std::vector<float>(19, 1.f), {19});
+  be().clip(tx, -1.0, 1.0, y);
+  const auto yv = y.to_vector<float>();
+  CHECK(std::isnan(yv[2]));
+  CHECK(std::isnan(yv[18]));
+  CHECK(yv[5] == -1.f);
+  CHECK(yv[0] == 0.5f);
+  Tensor dx = Tensor::empty({19});
+  be().clip_backward(tx, -1.0, 1.0, g, dx);
+  const auto dv = dx.to_vector<float>();
+  CHECK(std::isnan(dv[2]));
+  CHECK(dv[5] == 0.f);
+  CHECK(dv[0] == 1.f);
+}

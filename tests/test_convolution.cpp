@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -660,4 +661,45 @@ TEST_CASE("convnet: the Keras mnist_convnet has Keras's names, shapes and 34,826
   const auto before = values(model.layers()[0]->weights()[0]->value);
   (void)model.train_on_batch(x, labels);
   CHECK(values(model.layers()[0]->weights()[0]->value) != before);
+}
+
+TEST_CASE("Conv2D with a fused ReLU keeps NaN inputs NaN (direct, im2col and 1x1 paths)") {
+  // TensorFlow and PyTorch propagate NaN through ReLU; a fused max(x, 0) would turn it into 0.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    std::int64_t channels, kernel;
+  };
+  for (const Case c : {Case{1, 3}, Case{3, 3}, Case{4, 1}}) {
+    CAPTURE(c.channels);
+    CAPTURE(c.kernel);
+    Sequential m({layers::Input({6, 6, c.channels}),
+                  layers::Conv2D(layers::Conv2D::Options{.filters = 8, .kernel_size = Size2(c.kernel, c.kernel),
+                                                         .activation = "relu"})},
+                 {.seed = 3});
+    std::vector<float> x(static_cast<std::size_t>(6 * 6 * c.channels), 0.5f);
+    x[static_cast<std::size_t>((2 * 6 + 2) * c.channels)] = nan;  // one pixel, first channel
+    const auto y = m.predict(Tensor::from_vector(x, {1, 6, 6, c.channels}), {.verbose = 0})
+                       .to_vector<float>();
+    const auto nans = std::count_if(y.begin(), y.end(), [](float v) { return std::isnan(v); });
+    CHECK(nans > 0);
+    CHECK(nans < static_cast<std::ptrdiff_t>(y.size()));  // outputs away from the pixel stay numbers
+  }
+}
+
+TEST_CASE("ops::maximum and ops::minimum propagate NaN from either operand") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor a = Tensor::from_vector(std::vector<float>(20, 1.0f), {20});
+  std::vector<float> bv(20, 2.0f);
+  bv[3] = nan;
+  Tensor b = Tensor::from_vector(bv, {20});
+  std::vector<float> av2(20, 1.0f);
+  av2[17] = nan;
+  Tensor a2 = Tensor::from_vector(av2, {20});
+  for (const auto& y : {ops::maximum(a, b), ops::minimum(a, b), ops::maximum(b, a), ops::minimum(b, a)}) {
+    const auto v = y.to_vector<float>();
+    CHECK(std::isnan(v[3]));
+    CHECK(std::isfinite(v[4]));
+  }
+  CHECK(std::isnan(ops::maximum(a2, b).to_vector<float>()[17]));
+  CHECK(std::isnan(ops::minimum(b, a2).to_vector<float>()[17]));
 }

@@ -612,3 +612,45 @@ TEST_CASE("the training hot path: float32 sparse crossentropy from logits backpr
                              (sm[3] - 1) / 2, sm[4] / 2, sm[5] / 2};
   check_close(g, expect, 1e-5);
 }
+
+TEST_CASE("SparseCategoricalCrossentropy rejects labels outside 0..classes-1 on both paths") {
+  // A 7-class softmax output; each bad label sits at index 2 of a batch of 4.
+  std::vector<double> probs(4 * 7, 1.0 / 7.0);
+  for (bool from_logits : {false, true})
+    for (DType pdt : {DType::Float32, DType::Float64})
+      for (int bad : {7, -1, 10, 1000000}) {
+        CAPTURE(from_logits);
+        CAPTURE(bad);
+        Tensor p = Tensor::from_vector(probs, {4, 7}).astype(pdt);
+        for (const Tensor& labels : {i32({0, 6, bad, 3}, {4}), i32({0, 6, bad, 3}, {4, 1}),
+                                     f64({0, 6, static_cast<double>(bad), 3}, {4}),
+                                     Tensor(f32({0, 6, static_cast<double>(bad), 3}, {4}))}) {
+          const std::string label_dtype = dtype_name(labels.dtype());
+          CAPTURE(label_dtype);
+          const std::string msg = temper::testing::error_message(
+              [&] { (void)L::SparseCategoricalCrossentropy({.from_logits = from_logits})(labels, p); });
+          CHECK(msg.find("label " + std::to_string(bad)) != std::string::npos);
+          CHECK(msg.find("at index 2") != std::string::npos);
+          CHECK(msg.find("7 classes") != std::string::npos);
+          CHECK_THROWS_AS(L::sparse_categorical_crossentropy(labels, p, from_logits), ValueError);
+        }
+      }
+  SUBCASE("float labels must be integral; NaN labels are rejected") {
+    Tensor p = Tensor::from_vector(probs, {4, 7});
+    for (bool from_logits : {false, true}) {
+      const std::string frac = temper::testing::error_message(
+          [&] { (void)L::sparse_categorical_crossentropy(f64({0, 1, 2.5, 3}, {4}), p, from_logits); });
+      CHECK(frac.find("label 2.5 at index 2 is not an integer class id for 7 classes") != std::string::npos);
+      const std::string nan = temper::testing::error_message([&] {
+        (void)L::sparse_categorical_crossentropy(f64({0, std::nan(""), 2, 3}, {4}), p, from_logits);
+      });
+      CHECK(nan.find("label nan at index 1") != std::string::npos);
+    }
+  }
+  SUBCASE("ignore_class may lie outside the range; other bad labels are still caught") {
+    Tensor p = Tensor::from_vector(probs, {4, 7});
+    L::SparseCategoricalCrossentropy scce({.ignore_class = -1});
+    CHECK(std::isfinite(scce(i32({0, -1, 6, -1}, {4}), p).item()));
+    CHECK_THROWS_AS(scce(i32({0, -1, 7, -1}, {4}), p), ValueError);
+  }
+}

@@ -13,6 +13,8 @@
 #include <temper/metrics.hpp>
 #include <temper/ops.hpp>
 
+#include "support/helpers.hpp"
+
 using namespace temper;
 namespace M = temper::metrics;
 
@@ -546,4 +548,20 @@ TEST_CASE("every metric's config round-trips") {
     CHECK_THROWS_AS(M::from_config(Config::parse(R"({"class_name": "TopKCategoricalAccuracy", "config": {"k": "five"}})")),
                     ConfigError);
   }
+}
+
+TEST_CASE("sparse metrics that index by label reject labels outside 0..classes-1") {
+  Tensor p = f32({0.1, 0.9, 0.0, 0.8, 0.05, 0.15}, {2, 3});
+  for (int bad : {3, -1, 1000000}) {
+    CAPTURE(bad);
+    M::SparseTopKCategoricalAccuracy topk({.k = 1});
+    const std::string msg = temper::testing::error_message([&] { topk.update_state(i32({0, bad}, {2}), p); });
+    CHECK(msg.find("SparseTopKCategoricalAccuracy") != std::string::npos);
+    CHECK(msg.find("label " + std::to_string(bad) + " at index 1") != std::string::npos);
+    CHECK(msg.find("3 classes") != std::string::npos);
+    M::SparseCategoricalCrossentropy xent;
+    CHECK_THROWS_AS(xent.update_state(i32({0, bad}, {2}), p), ValueError);
+  }
+  M::SparseTopKCategoricalAccuracy topk({.k = 1});
+  CHECK_THROWS_AS(topk.update_state(f32({0, 1.5}, {2}), p), ValueError);
 }

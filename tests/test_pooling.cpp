@@ -293,3 +293,109 @@ TEST_CASE("UpSampling2D: nearest and bilinear, configs, gradients") {
   CHECK(contains(msg, "nearest"));
   CHECK_THROWS_AS(layers::UpSampling2D({.interpolation = "bicubic"}), ConfigError);
 }
+
+namespace {
+
+/// (2, 5, 6, C) values with one NaN in each of a few (image, channel) planes, a corner one
+/// included (it sits in the "same" padding windows).
+std::vector<double> pool_nan_input(i64 C, std::vector<double>& is_nan) {
+  const i64 N = 2, H = 5, W = 6;
+  std::vector<double> x = values(random_tensor({N, H, W, C}, 17, -2.0, 2.0));
+  is_nan.assign(x.size(), 0.0);
+  const i64 spots[][4] = {{0, 1, 1, 0}, {0, 3, 4, 2 % C}, {1, 4, 5, 1}, {1, 0, 0, C - 1}};
+  for (const auto& s : spots) {
+    const auto k = static_cast<std::size_t>(((s[0] * H + s[1]) * W + s[2]) * C + s[3]);
+    x[k] = std::numeric_limits<double>::quiet_NaN();
+    is_nan[k] = 1.0;
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("pooling ops: NaN propagates through max and average pooling, 2-D, 1-D and global") {
+  struct Cfg {
+    i64 k, s;
+    const char* pad;
+  };
+  // C = 16 runs the vectorised window loops of every kernel set, C = 3 the scalar ones.
+  for (DType dt : {DType::Float32, DType::Float64})
+    for (i64 C : {3, 16})
+      for (const Cfg cfg : {Cfg{2, 2, "valid"}, Cfg{2, 1, "valid"}, Cfg{3, 2, "same"}, Cfg{2, 2, "same"}})
+        for (bool is_max : {true, false}) {
+          const std::string dtype = dtype_name(dt), pad = cfg.pad;
+          CAPTURE(dtype);
+          CAPTURE(C);
+          CAPTURE(cfg.k);
+          CAPTURE(cfg.s);
+          CAPTURE(pad);
+          CAPTURE(is_max);
+          std::vector<double> nan_at;
+          const std::vector<double> xv = pool_nan_input(C, nan_at);
+          const Shape xs{2, 5, 6, C};
+          Tensor x = Tensor::from_vector(xv, xs).astype(dt).set_requires_grad(true);
+          Tensor y = is_max ? ops::max_pool2d(x, cfg.k, cfg.s, cfg.pad) : ops::avg_pool2d(x, cfg.k, cfg.s, cfg.pad);
+          const i64 OH = y.shape()[1], OW = y.shape()[2];
+          const i64 pt = std::string(cfg.pad) == "same" ? std::max<i64>(0, (OH - 1) * cfg.s + cfg.k - 5) / 2 : 0;
+          const i64 pl = std::string(cfg.pad) == "same" ? std::max<i64>(0, (OW - 1) * cfg.s + cfg.k - 6) / 2 : 0;
+          const auto has_nan = ref_pool(true, nan_at, xs, cfg.k, cfg.s, pt, pl, OH, OW);
+          const auto yv = values(y);
+          for (std::size_t i = 0; i < yv.size(); ++i) {
+            CAPTURE(i);
+            CHECK(std::isnan(yv[i]) == (has_nan[i] == 1.0));
+          }
+          if (!is_max) continue;
+          // The gradient of a NaN window goes to its NaN (PyTorch's rule); nothing turns NaN.
+          const auto gy = values(gradients(ops::sum(y), {x})[0]);
+          auto covered = [&](i64 p, i64 pad, i64 out_len) {
+            for (i64 o = 0; o < out_len; ++o)
+              if (o * cfg.s - pad <= p && p < o * cfg.s - pad + cfg.k) return true;
+            return false;
+          };
+          for (std::size_t i = 0; i < gy.size(); ++i) {
+            CAPTURE(i);
+            CHECK(std::isfinite(gy[i]));
+            const i64 h = static_cast<i64>(i) / (6 * C) % 5, w = static_cast<i64>(i) / C % 6;
+            if (nan_at[i] == 1.0 && covered(h, pt, OH) && covered(w, pl, OW)) CHECK(gy[i] >= 1.0);
+          }
+        }
+}
+
+TEST_CASE("pooling ops: NaN through 1-D and global pooling, forward and gradient") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    const std::string dtype = dtype_name(dt);
+    CAPTURE(dtype);
+    // (1, 6, 2): channel 0 holds a NaN at step 2, channel 1 none.
+    Tensor x1 = Tensor::from_vector(std::vector<double>{1, 5, 2, -1, nan, 0, 4, 3, 0, 2, -3, 1}, {1, 6, 2})
+                    .astype(dt)
+                    .set_requires_grad(true);
+    const auto mp = values(ops::max_pool1d(x1, 2, 2, "valid"));
+    REQUIRE(mp.size() == 6);
+    CHECK(mp[0] == 2.0);
+    CHECK(std::isnan(mp[2]));
+    CHECK(mp[3] == 3.0);
+    CHECK(mp[5] == 2.0);
+    const auto ap = values(ops::avg_pool1d(x1, 2, 2, "valid"));
+    CHECK(std::isnan(ap[2]));
+    CHECK(std::isfinite(ap[3]));
+    const auto g1 = values(gradients(ops::sum(ops::max_pool1d(x1, 2, 2, "valid")), {x1})[0]);
+    CHECK(g1[4] == 1.0);  // the NaN takes its window's gradient
+    CHECK(g1[6] == 0.0);
+
+    // Global pooling over (1, 2, 3, 2): NaN in channel 1 only.
+    Tensor x4 = Tensor::from_vector(std::vector<double>{1, 2, 3, nan, -1, 0, 7, 1, 2, 2, 0, 9}, {1, 2, 3, 2})
+                    .astype(dt)
+                    .set_requires_grad(true);
+    const auto gm = values(ops::global_max_pool(x4));
+    CHECK(gm[0] == 7.0);
+    CHECK(std::isnan(gm[1]));
+    const auto ga = values(ops::global_avg_pool(x4));
+    CHECK(std::isfinite(ga[0]));
+    CHECK(std::isnan(ga[1]));
+    const auto g4 = values(gradients(ops::sum(ops::global_max_pool(x4)), {x4})[0]);
+    CHECK(g4[6] == 1.0);  // the channel-0 maximum 7
+    CHECK(g4[3] == 1.0);  // the channel-1 NaN
+    CHECK(g4[11] == 0.0);
+  }
+}

@@ -264,6 +264,7 @@ struct RawDataset {
   std::size_t size = 0;
   std::vector<hsize_t> dims;
   H5D_layout_t layout = H5D_LAYOUT_ERROR;
+  bool fletcher32 = false;
 };
 
 RawDataset raw_dataset(const std::string& file, const std::string& path) {
@@ -284,6 +285,14 @@ RawDataset raw_dataset(const std::string& file, const std::string& path) {
     r.dims.resize(static_cast<std::size_t>(H5Sget_simple_extent_ndims(s)));
     if (!r.dims.empty()) H5Sget_simple_extent_dims(s, r.dims.data(), nullptr);
     r.layout = H5Pget_layout(p);
+    const int nfilters = H5Pget_nfilters(p);
+    for (int i = 0; i < nfilters; ++i) {
+      unsigned flags = 0, config = 0;
+      std::size_t nvalues = 0;
+      if (H5Pget_filter2(p, static_cast<unsigned>(i), &flags, &nvalues, nullptr, 0, nullptr, &config) ==
+          H5Z_FILTER_FLETCHER32)
+        r.fletcher32 = true;
+    }
     H5Pclose(p);
     H5Tclose(t);
     H5Sclose(s);
@@ -457,7 +466,10 @@ TEST_CASE("layout: the legacy .h5 Temper writes is tf.keras's, attribute encodin
   CHECK(d.cls == H5T_FLOAT);
   CHECK(d.size == 4);
   CHECK(d.dims == std::vector<hsize_t>{4, 5});
-  CHECK(d.layout == H5D_CONTIGUOUS);
+  // One chunk with a Fletcher-32 checksum, so a flipped byte is caught on read (h5py and Keras
+  // read such datasets transparently).
+  CHECK(d.layout == H5D_CHUNKED);
+  CHECK(d.fletcher32);
   // optimizer_weights: names and datasets, iteration first.
   const auto on = raw_vlen_list(p, "/optimizer_weights", "weight_names");
   REQUIRE(on.size() == 10);

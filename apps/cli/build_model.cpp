@@ -9,6 +9,7 @@
 #include "temper/callbacks/registry.hpp"
 #include "temper/error.hpp"
 #include "temper/functional.hpp"
+#include "temper/io/untrusted.hpp"
 #include "temper/layers.hpp"
 #include "temper/losses.hpp"
 #include "temper/metrics.hpp"
@@ -297,6 +298,11 @@ std::shared_ptr<Model> build_functional(const Field& model, const std::optional<
 }
 
 std::string read_text_file(const Field& f, const fs::path& path) {
+  try {
+    io::require_regular_file(path, "a text file");
+  } catch (const Error& e) {
+    f.fail(e.what());
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) f.fail("cannot open " + quote(path.string()) + " (no such file or not readable)");
   std::stringstream ss;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "cli/config.hpp"
 #include "cli/data.hpp"
 #include "cli/report.hpp"
+#include "cli/run_dir.hpp"
 #include "temper/backend.hpp"
 #include "temper/callbacks/backup_and_restore.hpp"
 #include "temper/callbacks/csv_logger.hpp"
@@ -25,6 +27,8 @@
 #include "temper/error.hpp"
 #include "temper/info.hpp"
 #include "temper/io/atomic_file.hpp"
+#include "temper/io/untrusted.hpp"
+#include "temper/losses.hpp"
 #include "temper/model.hpp"
 #include "temper/names.hpp"
 #include "temper/saving.hpp"
@@ -111,6 +115,86 @@ class InterruptCallback : public Callback {
   int epoch_ = 0;
 };
 
+// Thrown out of fit() by FiniteGuard: training produced a NaN/inf loss (or weights).
+struct NonFinite {
+  int epoch = 0;
+  std::int64_t batch = -1;  // -1: found in the weights at the end of the epoch
+  double loss = 0.0;
+};
+
+// Stops training at the first batch whose loss is NaN or infinite: from then on every weight
+// it touches is non-finite, so continuing only spends time, and nothing of it may be saved as
+// a model. It also checks the weights at each epoch end, before the checkpoint saves them.
+class FiniteGuard : public Callback {
+ public:
+  void on_epoch_begin(int epoch, const Logs&) override { epoch_ = epoch; }
+  void on_train_batch_end(std::int64_t batch, const Logs& logs) override {
+    const auto it = logs.find("loss");
+    if (it != logs.end() && !std::isfinite(it->second)) throw NonFinite{epoch_, batch, it->second};
+  }
+  void on_epoch_end(int epoch, const Logs&) override {
+    if (!weights_finite(*model())) throw NonFinite{epoch, -1, 0.0};
+  }
+
+  static bool weights_finite(const Model& m) {
+    for (const auto& w : m.weights())
+      if (is_floating(w->value.dtype()) && !w->value.backend().all_finite(w->value)) return false;
+    return true;
+  }
+
+ private:
+  int epoch_ = 0;
+};
+
+// BackupAndRestore has to restore before the other callbacks start (on_train_begin) but must
+// mark an epoch done only after every other callback has finished it (on_epoch_end): otherwise
+// a kill between the two loses that epoch's history row and checkpoint for good. These two
+// adapters give it one place in the list for each: BeforeEpochEnd forwards every hook but
+// on_epoch_end, EpochEndOnly forwards on_epoch_end alone.
+class BeforeEpochEnd : public Callback {
+ public:
+  explicit BeforeEpochEnd(CallbackPtr inner) : inner_(std::move(inner)) {}
+  void on_train_begin(const Logs& l) override {
+    inner_->set_model(model());
+    inner_->set_params(params());
+    inner_->on_train_begin(l);
+  }
+  void on_train_end(const Logs& l) override { inner_->on_train_end(l); }
+  void on_epoch_begin(int e, const Logs& l) override { inner_->on_epoch_begin(e, l); }
+  void on_train_batch_begin(std::int64_t b, const Logs& l) override { inner_->on_train_batch_begin(b, l); }
+  void on_train_batch_end(std::int64_t b, const Logs& l) override { inner_->on_train_batch_end(b, l); }
+  void on_test_begin(const Logs& l) override { inner_->on_test_begin(l); }
+  void on_test_end(const Logs& l) override { inner_->on_test_end(l); }
+  void on_test_batch_begin(std::int64_t b, const Logs& l) override { inner_->on_test_batch_begin(b, l); }
+  void on_test_batch_end(std::int64_t b, const Logs& l) override { inner_->on_test_batch_end(b, l); }
+
+ private:
+  CallbackPtr inner_;
+};
+
+class EpochEndOnly : public Callback {
+ public:
+  explicit EpochEndOnly(CallbackPtr inner) : inner_(std::move(inner)) {}
+  void on_epoch_end(int e, const Logs& l) override { inner_->on_epoch_end(e, l); }
+
+ private:
+  CallbackPtr inner_;
+};
+
+// On --resume, drops the history rows of the epochs that will run again (those from the
+// epoch the backup restores): a kill after the history row of an epoch was written but before
+// the backup marked it done repeats that epoch. Runs after the backup restored (so the first
+// epoch is known) and before CSVLogger opens the file.
+class TrimHistoryOnResume : public Callback {
+ public:
+  TrimHistoryOnResume(fs::path history, int initial_epoch) : history_(std::move(history)), initial_(initial_epoch) {}
+  void on_train_begin(const Logs&) override { trim_history(history_, model()->resume_epoch.value_or(initial_)); }
+
+ private:
+  fs::path history_;
+  int initial_ = 0;
+};
+
 // ---- error policy ---------------------------------------------------------------------------
 
 // Errors before any training/evaluation work are the user's input (exit 2); after, runtime (1).
@@ -163,6 +247,7 @@ void print_usage_error(const CLI::ParseError& e, const CLI::App& app, const std:
 void write_text(const fs::path& path, const std::string& text) { io::write_file_atomically(path.string(), text); }
 
 std::string read_text(const fs::path& path) {
+  io::require_regular_file(path, "a text file");
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -326,7 +411,8 @@ std::vector<std::string> list_files(const fs::path& dir) {
   std::vector<std::string> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); ++it)
-    if (it->is_regular_file()) out.push_back(fs::relative(it->path(), dir).string());
+    if (it->is_regular_file() && it->path().filename() != kRunLockName)
+      out.push_back(fs::relative(it->path(), dir).string());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -367,12 +453,20 @@ int cmd_train(const TrainArgs& a) {
   if (a.resume && a.output.empty() && fs::exists(run_dir / "config.yaml") && !root["seed"].node().IsDefined()) {
     // (seed handled above when --output is given)
   }
+  // Held until the run ends, so that the checks below and everything written into the run
+  // directory are this process's alone.
+  const RunDirLock lock(run_dir);
+  if (const std::size_t n = remove_stale_temp_files(run_dir))
+    std::cout << "temper: removed " << n << " temporary file(s) left in '" << run_dir.string()
+              << "' by an interrupted run" << std::endl;
   const fs::path backup_dir = run_dir / "backup";
   const bool has_backup = fs::exists(backup_dir / "latest.weights.h5") || fs::exists(backup_dir / "training_metadata.json");
   if (a.resume && !has_backup) {
-    throw ConfigError(fs::exists(run_dir / "metrics.json")
-                          ? "the run in '" + run_dir.string() + "' already finished; there is nothing to resume"
-                          : "no backup in '" + backup_dir.string() + "' to resume from");
+    if (fs::exists(run_dir / "metrics.json"))
+      throw ConfigError("the run in '" + run_dir.string() + "' already finished; there is nothing to resume");
+    // Killed before the first epoch ended: nothing was backed up, so the run starts over.
+    std::cerr << "temper: no backup in '" << backup_dir.string()
+              << "' (the run stopped before its first epoch ended); starting from epoch 1" << std::endl;
   }
   if (!a.resume && has_backup) {
     throw ConfigError("'" + run_dir.string() +
@@ -388,7 +482,6 @@ int cmd_train(const TrainArgs& a) {
   std::cout << "temper: " << data.description << std::endl;
   auto model = build_model(root["model"], sample_shape(data.train.x), s.base_dir, s.seed);
   compile_model(*model, root["compile"]);
-  fs::create_directories(run_dir);
   auto user_callbacks = build_callbacks(root["callbacks"], run_dir);
 
   // The run directory: resolved config (absolute paths), summary, preprocessing.
@@ -400,12 +493,16 @@ int cmd_train(const TrainArgs& a) {
   write_text(run_dir / "model.json", model_to_json(*model, 2) + "\n");
   model->summary();
 
-  // Callbacks: backup first (it restores before the others start), then the user's, the
-  // history log, the checkpoint, and the Ctrl-C handler.
+  // Callbacks: the backup restores first, the history is trimmed to it, the finiteness guard
+  // runs before anything can log or save a batch, then the user's, the history log, the
+  // checkpoint, the backup's end of epoch (last, see BeforeEpochEnd), and the Ctrl-C handler.
   callbacks::BackupAndRestoreOptions bo;
   bo.delete_checkpoint = false;  // deleted below only when training ends normally
+  const auto backup = std::make_shared<callbacks::BackupAndRestore>(backup_dir.string(), bo);
   std::vector<CallbackPtr> cbs;
-  cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(backup_dir.string(), bo));
+  cbs.push_back(std::make_shared<BeforeEpochEnd>(backup));
+  if (a.resume) cbs.push_back(std::make_shared<TrimHistoryOnResume>(run_dir / "history.csv", fit.options.initial_epoch));
+  cbs.push_back(std::make_shared<FiniteGuard>());
   for (auto& c : user_callbacks) cbs.push_back(c);
   callbacks::CSVLoggerOptions co;
   co.append = a.resume;
@@ -418,6 +515,7 @@ int cmd_train(const TrainArgs& a) {
     cbs.push_back(std::make_shared<callbacks::ModelCheckpoint>(
         (run_dir / "checkpoints" / (save.checkpoint + ".keras")).string(), mo));
   }
+  cbs.push_back(std::make_shared<EpochEndOnly>(backup));
   cbs.push_back(std::make_shared<InterruptCallback>(backup_dir.string(), a.interrupt_after));
   fit.options.callbacks = cbs;
   if (data.validation) fit.options.validation_data = ValidationData{data.validation->x, data.validation->y, {}};
@@ -442,7 +540,23 @@ int cmd_train(const TrainArgs& a) {
               << "temper: continue with: temper train " << config << " --output " << run_dir.string()
               << " --resume" << std::endl;
     return kInterrupted;
+  } catch (const NonFinite& nf) {
+    std::cerr << "temper: error: ";
+    if (nf.batch >= 0)
+      std::cerr << "the training loss became " << (std::isnan(nf.loss) ? "nan" : "inf") << " in epoch " << nf.epoch + 1
+                << ", batch " << nf.batch + 1;
+    else
+      std::cerr << "the weights became non-finite in epoch " << nf.epoch + 1;
+    std::cerr << "; training stopped without saving the model (lower the learning rate or check the data)";
+    if (fs::exists(backup_dir))
+      std::cerr << "; the last finished epoch stays in '" << backup_dir.string() << "' for --resume";
+    std::cerr << std::endl;
+    return kRuntimeFailure;
   }
+  // The guard stops at the first non-finite batch; this is the last line before any file of
+  // the model is written.
+  if (!FiniteGuard::weights_finite(*model))
+    throw ValueError("the trained weights of model '" + model->name() + "' are not finite; no model was saved");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // Outputs: metrics, model files, report; the backup is no longer needed.
@@ -554,7 +668,9 @@ Config find_preprocessing(const std::string& model_path, const std::string& expl
   }
   if (p.empty()) return Config::object();
   try {
-    return Config::parse(read_text(p));
+    const std::string text = read_text(p);
+    io::check_nesting_depth(text, "'" + p.string() + "'");
+    return Config::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw IOError("'" + p.string() + "' is not valid JSON: " + e.what());
   }
@@ -569,13 +685,23 @@ struct DataArgs {
   std::string preprocessing{};
 };
 
-XY read_data_args(const DataArgs& d, const std::string& model_path) {
+// Sparse categorical losses and metrics take integer class ids; every other loss (mse, mae,
+// binary or one-hot crossentropy, ...) takes float targets, as Keras feeds them.
+bool wants_class_labels(const Model& model) {
+  if (!model.compiled()) return false;
+  const auto loss = model.loss();
+  return loss && loss->class_name().rfind("Sparse", 0) == 0;
+}
+
+// `classes`: read the targets as integer class ids (else as floats).
+XY read_data_args(const DataArgs& d, const std::string& model_path, bool classes) {
   std::optional<std::string> lc;
   if (!d.label_column.empty()) lc = d.label_column;
-  XY xy = read_array_file(d.data, lc, !d.no_header, d.skip_rows);
+  XY xy = read_array_file(d.data, lc, !d.no_header, d.skip_rows, ',', classes);
   if (!d.labels.empty()) {
     XY l = read_array_file(d.labels, std::nullopt, false);
     xy.y = l.x.rank() == 2 && l.x.dim(1) == 1 ? l.x.reshape({l.x.dim(0)}) : l.x;
+    if (classes) xy.y = class_labels(xy.y, d.labels);
   }
   xy.x = apply_preprocessing(find_preprocessing(model_path, d.preprocessing), xy.x);
   return xy;
@@ -595,7 +721,7 @@ int cmd_evaluate(const std::string& model_path, const std::string& config, const
     if (!model->compiled() || root["compile"].present()) compile_model(*model, root["compile"]);
   } else {
     if (d.data.empty()) throw ConfigError("evaluate needs --config CONFIG or --data FILE");
-    xy = read_data_args(d, model_path);
+    xy = read_data_args(d, model_path, wants_class_labels(*model));
   }
   if (!xy.y.defined()) throw ConfigError("evaluate needs targets: --labels FILE or --label-column COLUMN");
   if (!model->compiled())
@@ -612,7 +738,7 @@ int cmd_evaluate(const std::string& model_path, const std::string& config, const
 
 int cmd_predict(const std::string& model_path, const DataArgs& d, const std::string& output, std::int64_t batch_size) {
   auto model = load_model_file(model_path);
-  XY xy = read_data_args(d, model_path);
+  XY xy = read_data_args(d, model_path, false);  // the label column is only left out
   g_setup_phase = false;
   PredictOptions po;
   po.batch_size = batch_size;

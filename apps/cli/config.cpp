@@ -1,7 +1,10 @@
 // config.cpp — YAML loading with positions, overrides, typed access and config errors.
 #include "cli/config.hpp"
 
+#include "temper/io/untrusted.hpp"
 #include "temper/names.hpp"
+
+#include <yaml-cpp/depthguard.h>
 
 #include <cmath>
 #include <fstream>
@@ -9,6 +12,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace temper::cli {
 
@@ -76,11 +81,47 @@ std::string join_path(const std::string& path, const std::string& key) {
 
 // ---- parsing ------------------------------------------------------------------------------
 
+// A config expands to at most this many values, aliases counted at every use: to_json and the
+// typed accessors copy aliased subtrees, so `&a [*b, *b, ...]` chains ("billion laughs")
+// would otherwise turn a few hundred bytes into gigabytes.
+constexpr std::size_t kMaxConfigValues = 1'000'000;
+
+// Depth and expanded size, walked with an explicit stack so that the check itself cannot
+// overflow the call stack.
+void check_tree_size(const Document& doc) {
+  std::vector<std::pair<YAML::Node, std::size_t>> stack{{doc.root, 1}};
+  std::size_t visited = 0;
+  while (!stack.empty()) {
+    auto [node, depth] = std::move(stack.back());
+    stack.pop_back();
+    if (depth > io::kMaxNestingDepth)
+      throw ConfigIssue(mark_location(&doc, node.Mark()), "",
+                        "the config nests more than " + std::to_string(io::kMaxNestingDepth) +
+                            " levels deep; the limit is " + std::to_string(io::kMaxNestingDepth));
+    if (++visited > kMaxConfigValues)
+      throw ConfigIssue(mark_location(&doc, node.Mark()), "",
+                        "the config expands to more than " + std::to_string(kMaxConfigValues) +
+                            " values (YAML aliases repeated many times?)");
+    if (node.IsSequence()) {
+      for (const auto& item : node) stack.emplace_back(item, depth + 1);
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        stack.emplace_back(kv.first, depth + 1);
+        stack.emplace_back(kv.second, depth + 1);
+      }
+    }
+  }
+}
+
 Document parse_document(const std::string& text, const std::string& name) {
   Document doc;
   doc.file = name;
   try {
     doc.root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigIssue(mark_location(&doc, e.mark), "",
+                      "the config nests too deeply for the YAML parser; the limit is " +
+                          std::to_string(io::kMaxNestingDepth) + " levels");
   } catch (const YAML::ParserException& e) {
     Location loc = mark_location(&doc, e.mark);
     throw ConfigIssue(loc, "", "YAML syntax error: " + e.msg);
@@ -88,6 +129,7 @@ Document parse_document(const std::string& text, const std::string& name) {
     throw ConfigIssue(mark_location(&doc, e.mark), "", "YAML error: " + e.msg);
   }
   if (doc.root.IsNull() || !doc.root.IsDefined()) doc.root = YAML::Node(YAML::NodeType::Map);
+  check_tree_size(doc);
   if (!doc.root.IsMap())
     throw ConfigIssue(mark_location(&doc, doc.root.Mark()), "",
                       "the config must be a mapping of sections (data, model, compile, fit, ...), found " +
@@ -96,6 +138,13 @@ Document parse_document(const std::string& text, const std::string& name) {
 }
 
 Document load_document(const std::string& path) {
+  try {
+    io::require_regular_file(path, "a YAML config file");
+  } catch (const IOError& e) {
+    Location loc;
+    loc.file = path;
+    throw ConfigIssue(loc, "", e.what());
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     Location loc;

@@ -1,8 +1,14 @@
 // data.cpp — loading the data a CLI config describes.
 #include "cli/data.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
 
+#include "temper/backend.hpp"
 #include "temper/datasets.hpp"
 #include "temper/datasets/npy.hpp"
 #include "temper/error.hpp"
@@ -15,7 +21,7 @@ namespace {
 
 const std::vector<std::string> kSources = {"fashion_mnist", "idx", "csv", "npy"};
 const std::vector<std::string> kCommon = {"fashion_mnist", "idx", "csv", "npy", "limit", "test_limit",
-                                          "test_split", "rescale", "standardize"};
+                                          "test_split", "rescale", "standardize", "allow_non_finite"};
 const std::vector<std::string> kArrayKeys = {"x", "y", "test_x", "test_y", "validation_x", "validation_y"};
 const std::vector<std::string> kCsvKeys = {"path", "labels_path", "test_path", "test_labels_path",
                                            "validation_path", "validation_labels_path", "delimiter",
@@ -38,12 +44,134 @@ bool is_idx_name(const std::string& p) {
   return p.find("-idx") != std::string::npos || p.ends_with(".idx") || p.ends_with(".gz");
 }
 
-Tensor read_tensor_file(const Field& f, const fs::path& base) {
+const char* const kAllowHint = " (set data.allow_non_finite: true to train on NaN/inf values)";
+
+bool all_finite(const Tensor& t) { return !t.defined() || !is_floating(t.dtype()) || t.backend().all_finite(t); }
+
+// The flat index of the first NaN/inf element of a floating tensor (one that all_finite rejected).
+std::size_t first_non_finite(const Tensor& t) {
+  const auto v = t.astype(DType::Float64).to_vector<double>();
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) return i;
+  return v.size();
+}
+
+std::string value_text(double v) {
+  if (std::isnan(v)) return "nan";
+  return v > 0 ? "inf" : "-inf";
+}
+
+// NaN/inf in an array file: "x.npy:[4, 1]: nan is not a finite number".
+void require_finite_array(const Tensor& t, const Field& f, const fs::path& file) {
+  if (all_finite(t)) return;
+  std::size_t flat = first_non_finite(t);
+  const double v = t.astype(DType::Float64).to_vector<double>()[flat];
+  std::vector<std::int64_t> index(t.shape().size());
+  for (std::size_t d = index.size(); d-- > 0;) {
+    const auto n = static_cast<std::size_t>(t.shape()[d]);
+    index[d] = static_cast<std::int64_t>(flat % n);
+    flat /= n;
+  }
+  std::string where;
+  for (std::size_t d = 0; d < index.size(); ++d) where += (d ? ", " : "") + std::to_string(index[d]);
+  f.fail(file.string() + ":[" + where + "]: " + value_text(v) + " is not a finite number" + kAllowHint);
+}
+
+// The text of a plain CSV file, or nullopt for a compressed one (whose lines cannot be counted
+// without decompressing it again).
+std::optional<std::string> plain_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string head(2, '\0');
+  if (!in.read(head.data(), 2) || (static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b))
+    return std::nullopt;
+  std::ostringstream ss;
+  ss << head << in.rdbuf();
+  return ss.str();
+}
+
+struct CsvCell {
+  std::size_t column = 0;  // 1-based character column of the field's first byte
+  std::string text;        // trimmed and unquoted
+};
+
+std::vector<CsvCell> split_cells(std::string_view line, char delimiter) {
+  std::vector<CsvCell> out;
+  std::size_t start = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i <= line.size(); ++i) {
+    if (i < line.size() && line[i] == '"') quoted = !quoted;
+    if (i < line.size() && (quoted || line[i] != delimiter)) continue;
+    std::string cell(line.substr(start, i - start));
+    std::size_t lead = 0;
+    while (lead < cell.size() && (cell[lead] == ' ' || cell[lead] == '\t')) ++lead;
+    cell.erase(0, lead);
+    while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t')) cell.pop_back();
+    if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') cell = cell.substr(1, cell.size() - 2);
+    out.push_back({start + lead + 1, cell});
+    start = i + 1;
+  }
+  return out;
+}
+
+bool finite_float32(const std::string& cell) {
+  char* end = nullptr;
+  const double v = std::strtod(cell.c_str(), &end);
+  return std::isfinite(static_cast<float>(v));
+}
+
+// NaN/inf (or a value beyond float32) in a CSV table, reported as file:line:column. The reader
+// returns rows without their line numbers, so the offending row's line is found again in the
+// text, skipping what the reader skips (skip_rows, blank lines, the header).
+void require_finite_csv(const datasets::CsvData& d, const datasets::CsvOptions& o, const Field& f,
+                        const fs::path& file) {
+  if (all_finite(d.x) && all_finite(d.y)) return;
+  const std::size_t nfeat = d.x.rank() == 2 ? static_cast<std::size_t>(d.x.dim(1)) : 1;
+  std::size_t row = all_finite(d.x) ? std::numeric_limits<std::size_t>::max() : first_non_finite(d.x) / nfeat;
+  if (!all_finite(d.y)) row = std::min(row, first_non_finite(d.y));
+  const std::string fallback = file.string() + ": data row " + std::to_string(row + 1) +
+                               " holds a value that is not a finite number" + kAllowHint;
+  const auto text = plain_text(file);
+  if (!text) f.fail(fallback);
+  std::vector<std::string> used = d.feature_names;
+  if (!d.label_name.empty()) used.push_back(d.label_name);
+  std::istringstream in(*text);
+  std::string line;
+  std::size_t number = 0, data_rows = 0;
+  std::vector<std::string> names;
+  bool header_pending = o.header;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (number <= o.skip_rows || line.find_first_not_of(" \t") == std::string::npos) continue;
+    const auto cells = split_cells(line, o.delimiter);
+    if (header_pending) {
+      for (const auto& c : cells) names.push_back(c.text);
+      header_pending = false;
+      continue;
+    }
+    if (data_rows++ != row) continue;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const std::string name = o.header && i < names.size() ? names[i] : std::to_string(i);
+      if (std::find(used.begin(), used.end(), name) == used.end() || finite_float32(cells[i].text)) continue;
+      f.fail(file.string() + ":" + std::to_string(number) + ":" + std::to_string(cells[i].column) + ": column '" +
+             name + "': '" + cells[i].text + "' is not a finite number" + kAllowHint);
+    }
+    break;
+  }
+  f.fail(fallback);
+}
+
+Tensor read_tensor_file(const Field& f, const fs::path& base, bool allow_non_finite) {
   const fs::path p = resolve_path(f, base);
   try {
     const std::string s = p.string();
-    if (s.ends_with(".npy")) return datasets::read_npy(p);
-    if (is_idx_name(s)) return datasets::read_idx(p);
+    Tensor t;
+    if (s.ends_with(".npy")) t = datasets::read_npy(p);
+    else if (is_idx_name(s)) t = datasets::read_idx(p);
+    if (t.defined()) {
+      if (!allow_non_finite) require_finite_array(t, f, p);
+      return t;
+    }
     f.fail("'" + s + "': unknown array file type (expected .npy or an IDX file such as train-images-idx3-ubyte.gz)");
   } catch (const ConfigIssue&) {
     throw;
@@ -64,11 +192,12 @@ Tensor labels_to_class(const Tensor& y, const Field& f) {
   return y.astype(DType::Int32);
 }
 
-XY read_arrays(const Field& src, const fs::path& base, const std::string& xk, const std::string& yk) {
+XY read_arrays(const Field& src, const fs::path& base, const std::string& xk, const std::string& yk,
+               bool allow_non_finite) {
   XY out;
-  out.x = read_tensor_file(src[xk], base);
+  out.x = read_tensor_file(src[xk], base, allow_non_finite);
   if (src[yk].present()) {
-    out.y = read_tensor_file(src[yk], base);
+    out.y = read_tensor_file(src[yk], base, allow_non_finite);
     if (out.y.rank() == 0 || out.y.dim(0) != out.x.dim(0))
       src[yk].fail("has " + std::to_string(out.y.rank() ? out.y.dim(0) : 0) + " rows but " + xk + " has " +
                    std::to_string(out.x.dim(0)));
@@ -76,7 +205,8 @@ XY read_arrays(const Field& src, const fs::path& base, const std::string& xk, co
   return out;
 }
 
-XY read_csv_part(const Field& src, const fs::path& base, const std::string& pk, const std::string& lk) {
+XY read_csv_part(const Field& src, const fs::path& base, const std::string& pk, const std::string& lk,
+                 bool allow_non_finite) {
   datasets::CsvOptions o;
   const std::string delim = src.get_string("delimiter", ",");
   if (delim.size() != 1) src["delimiter"].fail("expected a single character, found '" + delim + "'");
@@ -91,8 +221,9 @@ XY read_csv_part(const Field& src, const fs::path& base, const std::string& pk, 
   if (src["feature_columns"].present()) o.feature_columns = src["feature_columns"].as_string_list();
   XY out;
   const Field pf = src[pk];
+  datasets::CsvData d;
   try {
-    const auto d = datasets::read_csv(resolve_path(pf, base), o);
+    d = datasets::read_csv(resolve_path(pf, base), o);
     out.x = d.x;
     out.y = d.y;
   } catch (const Error& e) {
@@ -102,6 +233,7 @@ XY read_csv_part(const Field& src, const fs::path& base, const std::string& pk, 
       src["feature_columns"].fail(m);
     pf.fail(m);
   }
+  if (!allow_non_finite) require_finite_csv(d, o, pf, resolve_path(pf, base));
   if (separate_labels) {
     const Field lf = src[lk];
     if (!lf.present()) src.fail("'" + pk + "' needs '" + lk + "' too, since labels_path is given");
@@ -109,10 +241,11 @@ XY read_csv_part(const Field& src, const fs::path& base, const std::string& pk, 
     lo.delimiter = o.delimiter;
     lo.header = false;
     try {
-      auto d = datasets::read_csv(resolve_path(lf, base), lo);
-      if (d.x.rank() != 2 || d.x.dim(1) != 1)
-        lf.fail("a labels file must have exactly one column, found " + std::to_string(d.x.dim(1)));
-      out.y = d.x.reshape({d.x.dim(0)});
+      auto ld = datasets::read_csv(resolve_path(lf, base), lo);
+      if (ld.x.rank() != 2 || ld.x.dim(1) != 1)
+        lf.fail("a labels file must have exactly one column, found " + std::to_string(ld.x.dim(1)));
+      if (!allow_non_finite) require_finite_csv(ld, lo, lf, resolve_path(lf, base));
+      out.y = ld.x.reshape({ld.x.dim(0)});
     } catch (const ConfigIssue&) {
       throw;
     } catch (const Error& e) {
@@ -191,12 +324,14 @@ void check_data_section(const Field& data) {
   }
   if (data["rescale"].present()) (void)data["rescale"].as_number();
   (void)data.get_bool("standardize", false);
+  (void)data.get_bool("allow_non_finite", false);
 }
 
 LoadedData load_data(const Field& data, const fs::path& base, std::uint64_t seed) {
   check_data_section(data);
   const std::string src = source_of(data);
   const Field s = data[src];
+  const bool allow_nf = data.get_bool("allow_non_finite", false);
   LoadedData out;
   if (src == "fashion_mnist") {
     std::optional<fs::path> dir;
@@ -209,17 +344,17 @@ LoadedData load_data(const Field& data, const fs::path& base, std::uint64_t seed
       (s.present() ? s : data[src]).fail(e.what());
     }
   } else if (src == "idx" || src == "npy") {
-    out.train = read_arrays(s, base, "x", "y");
-    if (s["test_x"].present()) out.test = read_arrays(s, base, "test_x", "test_y");
-    if (s["validation_x"].present()) out.validation = read_arrays(s, base, "validation_x", "validation_y");
+    out.train = read_arrays(s, base, "x", "y", allow_nf);
+    if (s["test_x"].present()) out.test = read_arrays(s, base, "test_x", "test_y", allow_nf);
+    if (s["validation_x"].present()) out.validation = read_arrays(s, base, "validation_x", "validation_y", allow_nf);
     for (auto* part : {&out.train, out.test ? &*out.test : nullptr, out.validation ? &*out.validation : nullptr}) {
       if (part && part->y.defined() && part->y.dtype() == DType::UInt8) part->y = part->y.astype(DType::Int32);
     }
   } else {
-    out.train = read_csv_part(s, base, "path", "labels_path");
-    if (s["test_path"].present()) out.test = read_csv_part(s, base, "test_path", "test_labels_path");
+    out.train = read_csv_part(s, base, "path", "labels_path", allow_nf);
+    if (s["test_path"].present()) out.test = read_csv_part(s, base, "test_path", "test_labels_path", allow_nf);
     if (s["validation_path"].present())
-      out.validation = read_csv_part(s, base, "validation_path", "validation_labels_path");
+      out.validation = read_csv_part(s, base, "validation_path", "validation_labels_path", allow_nf);
   }
   if (!out.train.y.defined()) data[src].fail("the training data has no targets (give y / a label column)");
   if (data["limit"].present()) {
@@ -278,7 +413,7 @@ Tensor apply_preprocessing(const Config& pre, const Tensor& x) {
 }
 
 XY read_array_file(const std::string& path, const std::optional<std::string>& label_column, bool header,
-                   std::size_t skip_rows, char delimiter) {
+                   std::size_t skip_rows, char delimiter, bool label_is_class) {
   XY out;
   if (path.ends_with(".npy")) {
     out.x = datasets::read_npy(path);
@@ -290,11 +425,24 @@ XY read_array_file(const std::string& path, const std::optional<std::string>& la
     o.skip_rows = skip_rows;
     o.delimiter = delimiter;
     o.label_column = label_column;
+    o.label_is_class = label_is_class;
     auto d = datasets::read_csv(path, o);
     out.x = d.x;
     out.y = d.y;
   }
   return out;
+}
+
+Tensor class_labels(const Tensor& y, const std::string& file) {
+  if (y.dtype() == DType::Int32) return y;
+  if (y.dtype() == DType::UInt8) return y.astype(DType::Int32);
+  const auto v = y.astype(DType::Float64).to_vector<double>();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(v[i]) || std::floor(v[i]) != v[i] || std::fabs(v[i]) > 2147483647.0)
+      throw ValueError("'" + file + "': the model's loss takes integer class labels, but row " + std::to_string(i) +
+                       " holds " + std::to_string(v[i]));
+  }
+  return y.astype(DType::Int32);
 }
 
 }  // namespace temper::cli

@@ -41,9 +41,15 @@ LoadedData load_data(const Field& data, const std::filesystem::path& base_dir, s
 Tensor apply_preprocessing(const Config& preprocessing, const Tensor& x);
 
 /// Reads an array file for evaluate/predict: `.npy`, IDX (`-idx*`/`.gz`/`.idx`) or CSV
-/// (every column a feature unless `label_column` names one, which becomes y).
+/// (every column a feature unless `label_column` names one, which becomes y: int32 class ids
+/// when `label_is_class`, else float32 targets).
 XY read_array_file(const std::string& path, const std::optional<std::string>& label_column = {},
-                   bool header = true, std::size_t skip_rows = 0, char delimiter = ',');
+                   bool header = true, std::size_t skip_rows = 0, char delimiter = ',',
+                   bool label_is_class = false);
+
+/// Targets as int32 class ids: integer tensors as they are, float ones when every value is a
+/// whole number (ValueError naming `file` and the first row that is not).
+Tensor class_labels(const Tensor& y, const std::string& file);
 
 /// The path of a data file: absolute as is; relative to the working directory when the
 /// field came from --set; else relative to base_dir.

@@ -75,9 +75,9 @@ void binary_typed(ThreadPool& pool, BinaryOp op, const BroadcastPlan<2>& p, cons
       return run_plan<T>(pool, p, kGrainTranscendental, a, b, out,
                          [](B x, B y) { return xsimd::pow(x, y); });
     case BinaryOp::Maximum:
-      return run_plan<T>(pool, p, g, a, b, out, [](B x, B y) { return xsimd::max(x, y); });
+      return run_plan<T>(pool, p, g, a, b, out, [](B x, B y) { return max_nan(x, y); });
     case BinaryOp::Minimum:
-      return run_plan<T>(pool, p, g, a, b, out, [](B x, B y) { return xsimd::min(x, y); });
+      return run_plan<T>(pool, p, g, a, b, out, [](B x, B y) { return min_nan(x, y); });
     case BinaryOp::Equal:
       return run_plan<T>(pool, p, g, a, b, out, [=](B x, B y) { return xsimd::select(x == y, one, zero); });
     case BinaryOp::NotEqual:

@@ -227,7 +227,7 @@ void bias_relu_rows(T* y, i64 m, i64 O, const T* bias, bool relu) {
     if (bias)
       for (i64 o = 0; o < O; ++o) yr[o] += bias[o];
     if (relu)
-      for (i64 o = 0; o < O; ++o) yr[o] = yr[o] > T(0) ? yr[o] : T(0);
+      for (i64 o = 0; o < O; ++o) yr[o] = yr[o] < T(0) ? T(0) : yr[o];  // keeps NaN, like TF/PyTorch
   }
 }
 
@@ -268,7 +268,7 @@ void direct_forward_rows(const Geom& g, const T* x, const T* w, const T* bias, b
         }
       }
       if (relu)
-        for (i64 o = 0; o < O; ++o) acc[o] = acc[o] > T(0) ? acc[o] : T(0);
+        for (i64 o = 0; o < O; ++o) acc[o] = acc[o] < T(0) ? T(0) : acc[o];  // keeps NaN
     }
   }
 }
@@ -373,7 +373,7 @@ inline void direct_fwd_block(const Geom& g, const T* ximg, const T* w, const T* 
     }
   }
   for (int k = 0; k < NB; ++k) {
-    if (relu) acc[k] = xsimd::max(acc[k], B(T(0)));
+    if (relu) acc[k] = xsimd::select(acc[k] < B(T(0)), B(T(0)), acc[k]);  // keeps NaN
     acc[k].store_unaligned(out + o0 + k * L);
   }
 }

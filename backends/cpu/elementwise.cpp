@@ -118,7 +118,7 @@ void unary_forward(ThreadPool& pool, UnaryOp op, const T* x, T* y, i64 n, double
       return;
     case UnaryOp::Neg: return run([](B v) { return -v; });
     case UnaryOp::Abs: return run([](B v) { return xsimd::abs(v); });
-    case UnaryOp::Sign: return run([](B v) { return xsimd::sign(v); });
+    case UnaryOp::Sign: return run([](B v) { return keep_nan(v, xsimd::sign(v)); });
     case UnaryOp::Square: return run([](B v) { return v * v; });
     case UnaryOp::Sqrt: return run([](B v) { return xsimd::sqrt(v); });
     case UnaryOp::Rsqrt: return run([=](B v) { return one / xsimd::sqrt(v); });
@@ -128,10 +128,12 @@ void unary_forward(ThreadPool& pool, UnaryOp op, const T* x, T* y, i64 n, double
     case UnaryOp::Log1p: return run([](B v) { return xsimd::log1p(v); });
     case UnaryOp::Reciprocal: return run([=](B v) { return one / v; });
     case UnaryOp::Pow: return run([=](B v) { return pow_batch<T>(v, alpha_d); });
-    case UnaryOp::Relu: return run([=](B v) { return xsimd::max(v, zero); });
+    // Clamps are selects on `v < bound`, false for NaN, so NaN passes through like in
+    // TensorFlow / PyTorch (xsimd::max(v, 0) is maxps, which maps NaN to 0).
+    case UnaryOp::Relu: return run([=](B v) { return xsimd::select(v < zero, zero, v); });
     case UnaryOp::Relu6: {
       const B six(T(6));
-      return run([=](B v) { return xsimd::min(xsimd::max(v, zero), six); });
+      return run([=](B v) { return xsimd::select(v < zero, zero, xsimd::select(v > six, six, v)); });
     }
     case UnaryOp::LeakyRelu: {
       const B a(alpha);
@@ -160,12 +162,17 @@ void unary_forward(ThreadPool& pool, UnaryOp op, const T* x, T* y, i64 n, double
     }
     case UnaryOp::Softplus:
       // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
-      return run([=](B v) { return xsimd::max(v, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(v))); });
+      return run([=](B v) {
+        return xsimd::select(v < zero, zero, v) + xsimd::log1p(xsimd::exp(-xsimd::abs(v)));
+      });
     case UnaryOp::Softsign: return run([=](B v) { return v / (one + xsimd::abs(v)); });
     case UnaryOp::Swish: return run([](B v) { return v * sigmoid_batch<T>(v); });
     case UnaryOp::HardSigmoid: {
       const B three(T(3)), six(T(6)), inv6(T(1) / T(6));
-      return run([=](B v) { return xsimd::min(xsimd::max(v + three, zero), six) * inv6; });
+      return run([=](B v) {
+        const B u = v + three;
+        return xsimd::select(u < zero, zero, xsimd::select(u > six, six, u)) * inv6;
+      });
     }
     case UnaryOp::Floor: return run([](B v) { return xsimd::floor(v); });
     case UnaryOp::Round: return run([](B v) { return xsimd::nearbyint(v); });  // half to even
@@ -204,7 +211,7 @@ void unary_backward_impl(ThreadPool& pool, UnaryOp op, const T* x, const T* y, c
       pool.parallel_for(n, kGrainCopy, [&](i64 b, i64 e) { std::fill(dx + b, dx + e, T(0)); });
       return;
     }
-    case UnaryOp::Abs: return run_x([](B v, B g) { return g * xsimd::sign(v); });
+    case UnaryOp::Abs: return run_x([](B v, B g) { return keep_nan(v, g * xsimd::sign(v)); });
     case UnaryOp::Square: return run_x([](B v, B g) { return (v + v) * g; });
     case UnaryOp::Sqrt: return run_y([=](B r, B g) { return half * g / r; });
     case UnaryOp::Rsqrt: {
@@ -224,14 +231,20 @@ void unary_backward_impl(ThreadPool& pool, UnaryOp op, const T* x, const T* y, c
       const B a(alpha);
       return run_x([=](B v, B g) { return g * a * pow_batch<T>(v, alpha_d - 1); });
     }
-    case UnaryOp::Relu: return run_x([=](B v, B g) { return xsimd::select(v > zero, g, zero); });
+    // Piecewise-linear derivatives: outside the linear piece the gradient is g * 0 rather
+    // than 0, so a NaN dy stays NaN (TensorFlow multiplies by the 0/1 mask the same way),
+    // and a NaN x gives NaN, its derivative being undefined.
+    case UnaryOp::Relu:
+      return run_x([=](B v, B g) { return keep_nan(v, xsimd::select(v > zero, g, g * zero)); });
     case UnaryOp::Relu6: {
       const B six(T(6));
-      return run_x([=](B v, B g) { return xsimd::select((v > zero) && (v < six), g, zero); });
+      return run_x([=](B v, B g) {
+        return keep_nan(v, xsimd::select((v > zero) && (v < six), g, g * zero));
+      });
     }
     case UnaryOp::LeakyRelu: {
       const B a(alpha);
-      return run_x([=](B v, B g) { return xsimd::select(v > zero, g, a * g); });
+      return run_x([=](B v, B g) { return keep_nan(v, xsimd::select(v > zero, g, a * g)); });
     }
     case UnaryOp::Sigmoid: return run_y([=](B r, B g) { return g * r * (one - r); });
     case UnaryOp::Tanh: return run_y([=](B r, B g) { return g * (one - r * r); });
@@ -273,7 +286,9 @@ void unary_backward_impl(ThreadPool& pool, UnaryOp op, const T* x, const T* y, c
       });
     case UnaryOp::HardSigmoid: {
       const B three(T(3)), mthree(T(-3)), inv6(T(1) / T(6));
-      return run_x([=](B v, B g) { return xsimd::select((v > mthree) && (v < three), g * inv6, zero); });
+      return run_x([=](B v, B g) {
+        return keep_nan(v, xsimd::select((v > mthree) && (v < three), g * inv6, g * zero));
+      });
     }
   }
 }
@@ -325,7 +340,9 @@ void CpuBackend::clip(const Tensor& x, double lo, double hi, Tensor& out) {
     const T* xp = x.data<T>();
     T* op = out.data<T>();
     pool_.parallel_for(x.numel(), kGrainCheap, [&](i64 b, i64 e) {
-      simd_map<T>(e - b, [=](B v) { return xsimd::min(xsimd::max(v, l), h); }, op + b, xp + b);
+      // Selects on comparisons that are false for NaN: NaN stays NaN (min/max would clamp it).
+      simd_map<T>(e - b, [=](B v) { return xsimd::select(v < l, l, xsimd::select(v > h, h, v)); },
+                  op + b, xp + b);
     });
   });
 }
@@ -343,7 +360,8 @@ void CpuBackend::clip_backward(const Tensor& x, double lo, double hi, const Tens
     const T* gp = dy.data<T>();
     T* op = dx.data<T>();
     pool_.parallel_for(x.numel(), kGrainCheap, [&](i64 b, i64 e) {
-      simd_map<T>(e - b, [=](B v, B g) { return xsimd::select((v >= l) && (v <= h), g, zero); },
+      simd_map<T>(e - b,
+                  [=](B v, B g) { return keep_nan(v, xsimd::select((v >= l) && (v <= h), g, g * zero)); },
                   op + b, xp + b, gp + b);
     });
   });

@@ -96,7 +96,7 @@ void CpuBackend::adam_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& v, T
                         const B gv = in[0];
                         io[1] = xsimd::fma(gv - io[1], c1, io[1]);
                         io[2] = xsimd::fma(gv * gv - io[2], c2, io[2]);
-                        io[3] = xsimd::max(io[3], io[2]);
+                        io[3] = max_nan(io[3], io[2]);
                         io[0] = io[0] - alpha * io[1] / (xsimd::sqrt(io[3]) + eps);
                       });
     }
@@ -181,7 +181,7 @@ void CpuBackend::adamax_update(Tensor& w, const Tensor& g, Tensor& m, Tensor& u,
                     [=](const std::array<B, 1>& in, std::array<B, 3>& io) {
                       const B gv = in[0];
                       io[1] = xsimd::fma(gv - io[1], c1, io[1]);
-                      io[2] = xsimd::max(b2 * io[2], xsimd::abs(gv));
+                      io[2] = max_nan(b2 * io[2], xsimd::abs(gv));
                       io[0] = io[0] - a * io[1] / (io[2] + eps);
                     });
   });

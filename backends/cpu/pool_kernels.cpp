@@ -60,7 +60,7 @@ inline void pool_window_fast(bool is_max, const T* ximg, i64 W, i64 C, const Spa
     for (i64 i = s.i0; i < s.i1; ++i)
       for (i64 j = s.j0; j < s.j1; ++j) {
         const B v = B::load_unaligned(ximg + (i * W + j) * C + c);
-        acc = is_max ? xsimd::max(acc, v) : acc + v;
+        acc = is_max ? max_nan(acc, v) : acc + v;
       }
     if (!is_max) acc *= B(inv);
     acc.store_unaligned(out + c);
@@ -68,7 +68,8 @@ inline void pool_window_fast(bool is_max, const T* ximg, i64 W, i64 C, const Spa
 }
 
 /// Adds one output pixel's gradient d into its window of dx: to the first position equal to
-/// the maximum (max pooling) or spread evenly (average pooling).
+/// the maximum (max pooling) or spread evenly (average pooling). A window holding NaN has
+/// the maximum NaN, and its gradient goes to the first NaN (PyTorch's argmax does the same).
 template <class T>
 inline void pool_window_backward_fast(bool is_max, const T* ximg, T* dximg, const T* yo, const T* d, i64 W, i64 C,
                                       const Span& s) {
@@ -86,7 +87,8 @@ inline void pool_window_backward_fast(bool is_max, const T* ximg, T* dximg, cons
           (B::load_unaligned(q) + pend).store_unaligned(q);
           continue;
         }
-        const auto hit = B::load_unaligned(ximg + (i * W + j) * C + c) == yv;
+        const B xv = B::load_unaligned(ximg + (i * W + j) * C + c);
+        const auto hit = (xv == yv) || xsimd::isnan(xv);
         (B::load_unaligned(q) + xsimd::select(hit, pend, B(T(0)))).store_unaligned(q);
         pend = xsimd::select(hit, B(T(0)), pend);
       }
@@ -120,7 +122,8 @@ inline void pool_line_backward_tiled(bool is_max, const PoolGeom& g, const Windo
             pend.store_unaligned(dximg + off);
             continue;
           }
-          const auto hit = B::load_unaligned(ximg + off) == yv;
+          const B xv = B::load_unaligned(ximg + off);
+          const auto hit = (xv == yv) || xsimd::isnan(xv);
           xsimd::select(hit, pend, zero).store_unaligned(dximg + off);
           pend = xsimd::select(hit, zero, pend);
         }
@@ -170,7 +173,7 @@ void CpuBackend::pool2d_forward(bool is_max, const Tensor& x, Tensor& y, const W
             for (i64 j = (i == s.i0 ? s.j0 + 1 : s.j0); j < s.j1; ++j) {
               const T* p = ximg + (i * g.W + j) * C;
               if (is_max)
-                for (i64 c = 0; c < C; ++c) out[c] = p[c] > out[c] ? p[c] : out[c];
+                for (i64 c = 0; c < C; ++c) out[c] = max_nan(out[c], p[c]);
               else
                 for (i64 c = 0; c < C; ++c) out[c] += p[c];
             }
@@ -200,8 +203,10 @@ void CpuBackend::pool2d_backward(bool is_max, const Tensor& x, const Tensor& y, 
     const i64 C = g.C, img = g.H * g.W * C;
     // Windows that tile the input exactly (stride == pool, no padding; the Keras default):
     // every dx element is written once, with no zeroing pass and no read-modify-write.
+    // "same" padding of an odd size also has pad_top == 0 but a last window that runs past
+    // the input (bottom / right padding): those take the general path below.
     if (win.stride_h == win.kernel_h && win.stride_w == win.kernel_w && win.pad_top == 0 && win.pad_left == 0 &&
-        C % kLanes<T> == 0) {
+        g.OH * win.kernel_h <= g.H && g.OW * win.kernel_w <= g.W && C % kLanes<T> == 0) {
       pool_.parallel_for(g.N * g.OH, std::max<i64>(1, kGrainCheap / std::max<i64>(g.W * win.kernel_h * C, 1)),
                          [&](i64 l0, i64 l1) {
                            for (i64 l = l0; l < l1; ++l)
@@ -254,7 +259,7 @@ void CpuBackend::pool2d_backward(bool is_max, const Tensor& x, const Tensor& y, 
                   const T* p = ximg + (i * g.W + j) * C;
                   T* q = dximg + (i * g.W + j) * C;
                   for (i64 c = 0; c < C; ++c) {
-                    const bool hit = p[c] == yo[c];
+                    const bool hit = p[c] == yo[c] || p[c] != p[c];
                     q[c] += hit ? pend[c] : T(0);
                     pend[c] = hit ? T(0) : pend[c];
                   }
@@ -308,7 +313,7 @@ void CpuBackend::global_pool_forward(bool is_max, const Tensor& x, Tensor& y) {
         for (i64 s = 1; s < S; ++s) {
           const T* q = p + s * C;
           if (is_max)
-            for (i64 c = 0; c < C; ++c) out[c] = q[c] > out[c] ? q[c] : out[c];
+            for (i64 c = 0; c < C; ++c) out[c] = max_nan(out[c], q[c]);
           else
             for (i64 c = 0; c < C; ++c) out[c] += q[c];
         }
@@ -349,13 +354,16 @@ void CpuBackend::global_pool_backward(bool is_max, const Tensor& x, const Tensor
             for (i64 c = 0; c < C; ++c) q[s * C + c] = scale[c];
           continue;
         }
+        // The gradient is shared by the positions equal to the maximum; where the maximum is
+        // NaN, by the NaN positions.
         const T* yo = Y + n * C;
+        auto hit = [](T v, T m) { return v == m || v != v; };
         for (i64 c = 0; c < C; ++c) scale[c] = T(0);
         for (i64 s = 0; s < S; ++s)
-          for (i64 c = 0; c < C; ++c) scale[c] += p[s * C + c] == yo[c] ? T(1) : T(0);
+          for (i64 c = 0; c < C; ++c) scale[c] += hit(p[s * C + c], yo[c]) ? T(1) : T(0);
         for (i64 c = 0; c < C; ++c) scale[c] = scale[c] > T(0) ? d[c] / scale[c] : T(0);
         for (i64 s = 0; s < S; ++s)
-          for (i64 c = 0; c < C; ++c) q[s * C + c] = p[s * C + c] == yo[c] ? scale[c] : T(0);
+          for (i64 c = 0; c < C; ++c) q[s * C + c] = hit(p[s * C + c], yo[c]) ? scale[c] : T(0);
       }
     });
   });

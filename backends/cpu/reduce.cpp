@@ -55,15 +55,16 @@ struct Red<T, RK::Prod> {
 template <class T>
 struct Red<T, RK::Max> {
   static T id() { return -std::numeric_limits<T>::infinity(); }
-  static Batch<T> vop(const Batch<T>& a, const Batch<T>& b) { return xsimd::max(a, b); }
-  static T sop(T a, T b) { return b > a ? b : a; }
+  // NaN-propagating, like NumPy's max and TensorFlow's reduce_max.
+  static Batch<T> vop(const Batch<T>& a, const Batch<T>& b) { return max_nan(a, b); }
+  static T sop(T a, T b) { return max_nan(a, b); }
   static T hred(const Batch<T>& v) { return hmax(v); }
 };
 template <class T>
 struct Red<T, RK::Min> {
   static T id() { return std::numeric_limits<T>::infinity(); }
-  static Batch<T> vop(const Batch<T>& a, const Batch<T>& b) { return xsimd::min(a, b); }
-  static T sop(T a, T b) { return b < a ? b : a; }
+  static Batch<T> vop(const Batch<T>& a, const Batch<T>& b) { return min_nan(a, b); }
+  static T sop(T a, T b) { return min_nan(a, b); }
   static T hred(const Batch<T>& v) { return hmin(v); }
 };
 
@@ -328,7 +329,10 @@ void CpuBackend::arg_reduce(bool is_max, const Tensor& x, int axis, Tensor& out)
     using T = decltype(tag);
     const T* xp = x.data<T>();
     std::int32_t* op = out.data<std::int32_t>();
-    auto better = [is_max](T v, T best) { return is_max ? v > best : v < best; };
+    // The first NaN wins, as in NumPy and PyTorch: nothing beats a NaN best.
+    auto better = [is_max](T v, T best) {
+      return (is_max ? v > best : v < best) || (v != v && best == best);
+    };
     if (I == 1) {
       pool_.parallel_for(O, std::max<i64>(1, kGrainCheap / R), [&](i64 b, i64 e) {
         for (i64 o = b; o < e; ++o) {

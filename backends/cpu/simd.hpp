@@ -72,13 +72,42 @@ TEMPER_FLATTEN inline void simd_update(std::int64_t n, F&& f, const std::array<c
   }
 }
 
-/// Horizontal max / min of a batch.
+// NaN-propagating max / min. xsimd::max is the x86 maxps, which returns its second operand
+// whenever either is NaN, so a NaN input would silently vanish (TensorFlow and PyTorch
+// propagate it). `a < b` is false when either is NaN, so a NaN `a` is kept by the select and
+// a NaN `b` is picked by the second test. NaN tests on batches use xsimd::isnan: xsimd's
+// batch `!=` is the ordered compare on AVX and AVX-512 (NaN != NaN is false there).
+template <class T>
+inline Batch<T> max_nan(const Batch<T>& a, const Batch<T>& b) noexcept {
+  return xsimd::select((a < b) || xsimd::isnan(b), b, a);
+}
+template <class T>
+inline Batch<T> min_nan(const Batch<T>& a, const Batch<T>& b) noexcept {
+  return xsimd::select((b < a) || xsimd::isnan(b), b, a);
+}
+template <class T>
+inline T max_nan(T a, T b) noexcept {
+  return (a < b || b != b) ? b : a;
+}
+template <class T>
+inline T min_nan(T a, T b) noexcept {
+  return (b < a || b != b) ? b : a;
+}
+
+/// r where v is a number, v (NaN) where v is NaN: for results whose formula would turn a NaN
+/// input into a number (comparisons, clamps).
+template <class T>
+inline Batch<T> keep_nan(const Batch<T>& v, const Batch<T>& r) noexcept {
+  return xsimd::select(xsimd::isnan(v), v, r);
+}
+
+/// Horizontal max / min of a batch (NaN if any lane is NaN).
 template <class T>
 inline T hmax(const Batch<T>& v) noexcept {
   alignas(64) T buf[Batch<T>::size];
   v.store_aligned(buf);
   T m = buf[0];
-  for (std::size_t k = 1; k < Batch<T>::size; ++k) m = buf[k] > m ? buf[k] : m;
+  for (std::size_t k = 1; k < Batch<T>::size; ++k) m = max_nan(m, buf[k]);
   return m;
 }
 template <class T>
@@ -86,7 +115,7 @@ inline T hmin(const Batch<T>& v) noexcept {
   alignas(64) T buf[Batch<T>::size];
   v.store_aligned(buf);
   T m = buf[0];
-  for (std::size_t k = 1; k < Batch<T>::size; ++k) m = buf[k] < m ? buf[k] : m;
+  for (std::size_t k = 1; k < Batch<T>::size; ++k) m = min_nan(m, buf[k]);
   return m;
 }
 

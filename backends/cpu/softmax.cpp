@@ -18,10 +18,10 @@ T row_max(const T* p, i64 n) {
   T m = -std::numeric_limits<T>::infinity();
   if (n >= W) {
     B acc = B::load_unaligned(p);
-    for (i = W; i + W <= n; i += W) acc = xsimd::max(acc, B::load_unaligned(p + i));
+    for (i = W; i + W <= n; i += W) acc = max_nan(acc, B::load_unaligned(p + i));
     m = hmax(acc);
   }
-  for (; i < n; ++i) m = p[i] > m ? p[i] : m;
+  for (; i < n; ++i) m = max_nan(m, p[i]);
   return m;
 }
 

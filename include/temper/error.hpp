@@ -49,4 +49,11 @@ class StateError : public Error {
   using Error::Error;
 };
 
+/// Memory (or another resource) needed for an operation is not available; the message names
+/// what was being built and how many bytes it needed.
+class ResourceError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace temper

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "src/losses/sparse_labels.hpp"
 #include "temper/error.hpp"
 #include "temper/names.hpp"
 #include "temper/ops.hpp"
@@ -344,6 +345,79 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
   return ops::negative(ops::sum(ops::multiply(t, log_prob), {axis}));
 }
 
+namespace detail {
+
+namespace {
+
+template <class T>
+std::string label_text(T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (v != v) return "nan";
+    std::string s = std::to_string(static_cast<double>(v));
+    // "2.500000" -> "2.5", "1000000.000000" -> "1000000.0"
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s += '0';
+    return s;
+  } else {
+    return std::to_string(static_cast<std::int64_t>(v));
+  }
+}
+
+template <class T>
+bool label_ok(T v, std::int64_t classes) {
+  if constexpr (std::is_floating_point_v<T>) {
+    // Written so that NaN fails every comparison and counts as bad.
+    return v >= T(0) && v < static_cast<T>(classes) && v == std::trunc(v);
+  } else {
+    return static_cast<std::int64_t>(v) >= 0 && static_cast<std::int64_t>(v) < classes;
+  }
+}
+
+template <class T>
+void check_labels_typed(const std::string& who, const T* p, std::int64_t n, std::int64_t classes,
+                        std::optional<int> ignore_class) {
+  // Branch-free first pass (vectorisable); the slow search only runs when it fails.
+  const bool ign = ignore_class.has_value();
+  const T ign_v = ign ? static_cast<T>(*ignore_class) : T(0);
+  bool bad = false;
+  for (std::int64_t i = 0; i < n; ++i) bad |= !label_ok(p[i], classes) & !(ign & (p[i] == ign_v));
+  if (!bad) return;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (label_ok(p[i], classes) || (ign && p[i] == ign_v)) continue;
+    const bool integral = std::is_integral_v<T> || p[i] == std::trunc(static_cast<double>(p[i]));
+    throw ValueError(who + ": y_true label " + label_text(p[i]) + " at index " + std::to_string(i) +
+                     (integral ? " is out of range for " : " is not an integer class id for ") +
+                     std::to_string(classes) + " classes (expected an integer in [0, " +
+                     std::to_string(classes - 1) + "]" +
+                     (ign ? " or the ignore_class " + std::to_string(*ignore_class) : "") + ")");
+  }
+}
+
+}  // namespace
+
+void check_sparse_labels(const std::string& who, const Tensor& labels, std::int64_t classes,
+                         std::optional<int> ignore_class) {
+  const std::int64_t n = labels.numel();
+  if (n == 0) return;
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    if (labels.device() == DeviceType::CPU) {
+      check_labels_typed<T>(who, labels.data<T>(), n, classes, ignore_class);
+    } else {
+      const std::vector<T> host = labels.to_vector<T>();
+      check_labels_typed<T>(who, host.data(), n, classes, ignore_class);
+    }
+  };
+  switch (labels.dtype()) {
+    case DType::Float32: return run(float{});
+    case DType::Float64: return run(double{});
+    case DType::Int32: return run(std::int32_t{});
+    case DType::UInt8: return run(std::uint8_t{});
+  }
+}
+
+}  // namespace detail
+
 namespace {
 
 // The sparse crossentropy with the mask of counted entries (undefined without ignore_class).
@@ -368,6 +442,9 @@ std::pair<Tensor, Tensor> sparse_xent(const Tensor& y_true, const Tensor& y_pred
                    "expected y_true of shape " + shape_to_string(expected) +
                        ", i.e. y_pred's shape without the class axis, or with a trailing 1");
   const std::int64_t classes = p.shape().back();
+  // Both paths below would otherwise differ on a bad label: one_hot gives an out-of-range id a
+  // zero row (zero loss), and the cast to int32 truncates 2.5 to 2.
+  detail::check_sparse_labels(who, labels, classes, ignore_class);
 
   Tensor valid;
   if (ignore_class) {

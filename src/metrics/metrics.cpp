@@ -11,6 +11,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "src/losses/sparse_labels.hpp"
 #include "temper/autograd.hpp"
 #include "temper/error.hpp"
 #include "temper/losses.hpp"
@@ -394,7 +395,10 @@ SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(Options o)
 }
 
 Tensor SparseTopKCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return in_top_k(sparse_labels("SparseTopKCategoricalAccuracy", y_true, y_pred), y_pred, k_);
+  // in_top_k indexes y_pred by label: a bad label would read class 0 (or a truncated id).
+  Tensor labels = sparse_labels("SparseTopKCategoricalAccuracy", y_true, y_pred);
+  losses::detail::check_sparse_labels("SparseTopKCategoricalAccuracy", y_true, y_pred.shape().back());
+  return in_top_k(labels, y_pred, k_);
 }
 
 Config SparseTopKCategoricalAccuracy::get_config() const {

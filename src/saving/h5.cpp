@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
+#include <limits>
+#include <optional>
 
 #include "temper/error.hpp"
+#include "temper/io/untrusted.hpp"
 
 namespace temper::io::h5 {
 
@@ -43,6 +45,18 @@ Handle vlen_string_type(CharSet cset) {
   check_status(H5Tset_cset(t.get(), cset == CharSet::Utf8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII),
                "cannot create an HDF5 string type");
   return t;
+}
+
+// One chunk spanning the whole array with a Fletcher-32 checksum. HDF5 filters need a chunked
+// layout; scalars, empty arrays and arrays of 4 GiB or more (HDF5's chunk size limit) stay
+// contiguous and unchecked.
+Handle checksummed_layout(const Shape& shape, std::size_t bytes) {
+  Handle dcpl = check(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "cannot create an HDF5 property list");
+  if (shape.empty() || bytes == 0 || bytes >= (std::uint64_t{1} << 32) - 1) return dcpl;
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(dims.size()), dims.data()), "cannot set an HDF5 chunk size");
+  check_status(H5Pset_fletcher32(dcpl.get()), "cannot enable HDF5 Fletcher-32 checksums");
+  return dcpl;
 }
 
 std::string join(const std::string& a, const std::string& b) {
@@ -94,12 +108,116 @@ std::vector<std::string> read_strings(hid_t attr, const std::string& where) {
   return out;
 }
 
-DType tensor_dtype_of(hid_t type, const std::string& where) {
+// "float32", "int64", "uint8": the element type of a numeric dataset, for messages.
+std::string type_name(hid_t type) {
   const H5T_class_t cls = H5Tget_class(type);
-  if (cls == H5T_FLOAT) return H5Tget_size(type) == 4 ? DType::Float32 : DType::Float64;
-  if (cls == H5T_INTEGER) return DType::Float64;
-  fail(where + " holds neither floats nor integers (HDF5 type class " + std::to_string(static_cast<int>(cls)) +
-       "); only numeric weight datasets can be loaded");
+  const std::string bits = std::to_string(H5Tget_size(type) * 8);
+  if (cls == H5T_FLOAT) return "float" + bits;
+  if (cls == H5T_INTEGER) return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + bits;
+  return "HDF5 type class " + std::to_string(static_cast<int>(cls));
+}
+
+// What a numeric dataset holds, checked before anything is allocated for it.
+struct DatasetInfo {
+  DType read_as;          // the tensor dtype it is read into
+  bool is_integer;
+  std::string type;       // type_name()
+  Shape shape;
+};
+
+bool has_filter(hid_t ds, H5Z_filter_t filter) {
+  Handle dcpl = check(H5Dget_create_plist(ds), H5Pclose, "cannot read the creation properties of a dataset");
+  const int n = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0;
+    std::size_t nelmts = 0;
+    if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr, 0, nullptr, nullptr) == filter)
+      return true;
+  }
+  return false;
+}
+
+bool only_checksum_filters(hid_t ds) {
+  Handle dcpl = check(H5Dget_create_plist(ds), H5Pclose, "cannot read the creation properties of a dataset");
+  const int n = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0;
+    std::size_t nelmts = 0;
+    if (H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr, 0, nullptr, nullptr) !=
+        H5Z_FILTER_FLETCHER32)
+      return false;
+  }
+  return true;
+}
+
+std::uint64_t file_size_of(hid_t obj) {
+  Handle f = check(H5Iget_file_id(obj), H5Fclose, "cannot find the file of an HDF5 object");
+  hsize_t size = 0;
+  if (H5Fget_filesize(f.get(), &size) < 0) return 0;
+  return size;
+}
+
+Shape extent_of(hid_t ds, const std::string& where) {
+  Handle space = check(H5Dget_space(ds), H5Sclose, "cannot read the shape of " + where);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail("cannot read the shape of " + where);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Shape shape;
+  for (auto d : dims) {
+    if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()))
+      fail(where + " declares an impossible extent " + std::to_string(d));
+    shape.push_back(static_cast<std::int64_t>(d));
+  }
+  return shape;
+}
+
+// Deflate cannot compress better than about 1032:1; no real dataset claims more data than that.
+constexpr std::uint64_t kMaxCompressionRatio = 1032;
+
+// The element type must be an ordinary number and the data the extent claims must fit in the
+// file: a flipped byte in a datatype or dataspace message then fails here, with the dataset
+// named, instead of in a multi-gigabyte allocation.
+DatasetInfo inspect_dataset(hid_t ds, hid_t type, const std::string& where) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t size = H5Tget_size(type);
+  DatasetInfo info{DType::Float64, cls == H5T_INTEGER, type_name(type), extent_of(ds, where)};
+  if (cls == H5T_FLOAT) {
+    if (size != 2 && size != 4 && size != 8)
+      fail(where + " has " + std::to_string(size) + "-byte floats; only float16, float32 and float64 weights "
+           "can be loaded (the file is corrupt?)");
+    if (size == 4) info.read_as = DType::Float32;
+  } else if (cls == H5T_INTEGER) {
+    if (size != 1 && size != 2 && size != 4 && size != 8)
+      fail(where + " has " + std::to_string(size) + "-byte integers; only 8- to 64-bit integers can be loaded "
+           "(the file is corrupt?)");
+  } else {
+    fail(where + " holds neither floats nor integers (" + info.type + "); only numeric weight datasets can be loaded");
+  }
+  std::optional<std::uint64_t> stored = size;
+  for (auto d : info.shape)
+    if (stored) stored = io::checked_mul(*stored, static_cast<std::uint64_t>(d));
+  const std::uint64_t file_size = file_size_of(ds);
+  const std::uint64_t ratio = only_checksum_filters(ds) ? 1 : kMaxCompressionRatio;
+  const auto limit = io::checked_mul(file_size, ratio);
+  if (!stored || (limit && *stored > *limit))
+    fail(where + " declares shape " + shape_to_string(info.shape) + " of " + info.type + " (" +
+         (stored ? io::format_bytes(*stored) : std::string("more than 2^64 bytes")) + ") but the file has only " +
+         io::format_bytes(file_size) + ": the file is truncated or corrupt");
+  return info;
+}
+
+Tensor read_checked(hid_t ds, const DatasetInfo& info, const std::string& where) {
+  const auto n = static_cast<std::size_t>(shape_numel(info.shape));
+  std::vector<unsigned char> buf(n * dtype_size(info.read_as));
+  if (n > 0 && H5Dread(ds, info.read_as == DType::Float32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                       H5P_DEFAULT, buf.data()) < 0) {
+    if (has_filter(ds, H5Z_FILTER_FLETCHER32))
+      fail("cannot read the HDF5 dataset " + where + ": its Fletcher-32 checksum does not match (the data is "
+           "corrupt) or the file is truncated");
+    fail("cannot read the HDF5 dataset " + where + " (truncated or corrupt file?)");
+  }
+  return Tensor::from_host(buf.data(), n, info.read_as, info.shape);
 }
 
 }  // namespace
@@ -192,7 +310,8 @@ void Group::write_dataset(const std::string& name, const Tensor& value, bool as_
   std::vector<unsigned char> buf(static_cast<std::size_t>(value.numel()) * dtype_size(value.dtype()));
   if (!buf.empty()) value.copy_to_host(buf.data(), value.dtype());
   Handle lcpl = link_create_plist();
-  Handle ds = check(H5Dcreate2(id(), name.c_str(), file_type, space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+  Handle dcpl = checksummed_layout(value.shape(), buf.size());
+  Handle ds = check(H5Dcreate2(id(), name.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
                     H5Dclose, "cannot create the HDF5 dataset " + where(name));
   if (!buf.empty())
     check_status(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
@@ -202,28 +321,31 @@ void Group::write_dataset(const std::string& name, const Tensor& value, bool as_
 Shape Group::dataset_shape(const std::string& name) const {
   if (!exists(name)) fail("the HDF5 dataset " + where(name) + " does not exist");
   Handle ds = check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open the HDF5 dataset " + where(name));
-  Handle space = check(H5Dget_space(ds.get()), H5Sclose, "cannot read the shape of " + where(name));
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0) fail("cannot read the shape of " + where(name));
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  return Shape(dims.begin(), dims.end());
+  return extent_of(ds.get(), where(name));
 }
 
 Tensor Group::read_dataset(const std::string& name) const {
   if (!exists(name)) fail("the HDF5 dataset " + where(name) + " does not exist");
   Handle ds = check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open the HDF5 dataset " + where(name));
   Handle type = check(H5Dget_type(ds.get()), H5Tclose, "cannot read the type of " + where(name));
-  const DType dt = tensor_dtype_of(type.get(), where(name));
-  const Shape shape = dataset_shape(name);
-  std::int64_t n = 1;
-  for (auto d : shape) n *= d;
-  std::vector<unsigned char> buf(static_cast<std::size_t>(n) * dtype_size(dt));
-  if (n > 0)
-    check_status(H5Dread(ds.get(), dt == DType::Float32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                         H5P_DEFAULT, buf.data()),
-                 "cannot read the HDF5 dataset " + where(name) + " (truncated or corrupt file?)");
-  return Tensor::from_host(buf.data(), static_cast<std::size_t>(n), dt, shape);
+  const DatasetInfo info = inspect_dataset(ds.get(), type.get(), where(name));
+  return read_checked(ds.get(), info, where(name));
+}
+
+Tensor Group::read_weight(const std::string& name, const Shape& shape, DType dtype) const {
+  if (!exists(name)) fail("the HDF5 dataset " + where(name) + " does not exist");
+  Handle ds = check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open the HDF5 dataset " + where(name));
+  Handle type = check(H5Dget_type(ds.get()), H5Tclose, "cannot read the type of " + where(name));
+  const DatasetInfo info = inspect_dataset(ds.get(), type.get(), where(name));
+  if (info.shape != shape)
+    fail("the HDF5 dataset " + where(name) + " has shape " + shape_to_string(info.shape) + " but the weight expects " +
+         shape_to_string(shape));
+  // Keras converts float64 and float16 kernels to a float32 model's dtype (both exact or what
+  // Keras itself does); integers in a float weight mean a corrupt or foreign file.
+  if (info.is_integer && is_floating(dtype))
+    fail("the HDF5 dataset " + where(name) + " holds " + info.type + " values but the weight is " +
+         dtype_name(dtype) + "; integer data is not converted into float weights");
+  return read_checked(ds.get(), info, where(name));
 }
 
 bool Group::has_attr(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
@@ -344,10 +466,7 @@ bool is_hdf5(const std::string& path) {
 }
 
 File File::open(const std::string& path) {
-  {
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe) throw IOError("cannot open '" + path + "': no such file or it is not readable");
-  }
+  io::require_regular_file(path, "an HDF5 model or weights file");
   if (!is_hdf5(path))
     throw IOError("'" + path + "' is not an HDF5 file (no HDF5 signature); expected a Keras .h5, "
                   ".weights.h5 or .keras file");
@@ -377,6 +496,27 @@ File File::open_image(const std::string& bytes, const std::string& label) {
                         "cannot open the root group of '" + label + "': the file is truncated or corrupt"),
                   label, "");
   return f;
+}
+
+std::uint64_t File::largest_dataset_elements() const {
+  struct Walk {
+    std::uint64_t largest = 0;
+  } walk;
+  const H5O_iterate_t visit = [](hid_t obj, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+    if (info->type != H5O_TYPE_DATASET) return 0;
+    const hid_t ds = H5Dopen2(obj, name, H5P_DEFAULT);
+    if (ds < 0) return 0;
+    const hid_t space = H5Dget_space(ds);
+    const hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(ds);
+    auto* w = static_cast<Walk*>(data);
+    if (n > 0) w->largest = std::max(w->largest, static_cast<std::uint64_t>(n));
+    return 0;
+  };
+  if (H5Ovisit2(file_.get(), H5_INDEX_NAME, H5_ITER_NATIVE, visit, &walk, H5O_INFO_BASIC) < 0)
+    fail("cannot list the datasets of '" + name_ + "': the file is corrupt");
+  return walk.largest;
 }
 
 std::string File::image() const {

@@ -79,13 +79,20 @@ class Group {
   /// Names of the direct members, in name order.
   std::vector<std::string> members() const;
 
-  /// A contiguous dataset with the tensor's shape (0-d for scalars) and dtype (float32 LE,
-  /// float64 LE, int32 LE; `as_int64` stores an integer tensor as int64 LE). "/" in `name`
-  /// creates sub-groups, as h5py does for Keras's "dense/kernel:0".
+  /// A dataset with the tensor's shape (0-d for scalars) and dtype (float32 LE, float64 LE,
+  /// int32 LE; `as_int64` stores an integer tensor as int64 LE). Non-empty arrays are stored
+  /// as one chunk with a Fletcher-32 checksum (h5py and Keras verify it transparently), so a
+  /// damaged byte is an error on reading instead of a wrong weight. "/" in `name` creates
+  /// sub-groups, as h5py does for Keras's "dense/kernel:0".
   void write_dataset(const std::string& name, const Tensor& value, bool as_int64 = false) const;
   /// Reads a dataset: float32 stays float32, other floats become float64, integers become
-  /// float64 (exact below 2^53).
+  /// float64 (exact below 2^53). The element type and the extent are checked against the
+  /// size of the file before anything is allocated.
   Tensor read_dataset(const std::string& name) const;
+  /// Reads a weight that must have `shape` and be loadable losslessly into `dtype`: IOError
+  /// naming the dataset for an integer dataset where floats are expected or an element type
+  /// of an unusual size; float16 and float64 are accepted for float32 weights (Keras does).
+  Tensor read_weight(const std::string& name, const Shape& shape, DType dtype) const;
   /// The shape of a dataset without reading it.
   Shape dataset_shape(const std::string& name) const;
 
@@ -125,6 +132,8 @@ class File {
 
   Group& root() { return root_; }
   const std::string& name() const noexcept { return name_; }
+  /// The element count of the largest dataset anywhere in the file (0 when it has none).
+  std::uint64_t largest_dataset_elements() const;
   /// The bytes of an in-memory file (flushes first).
   std::string image() const;
   /// Flushes and closes; errors are reported (the destructor closes silently).

@@ -9,11 +9,14 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 
 #include "h5.hpp"
 #include "internal.hpp"
+#include "load_limits.hpp"
 #include "temper/error.hpp"
 #include "temper/io/atomic_file.hpp"
+#include "temper/io/untrusted.hpp"
 #include "temper/layers.hpp"
 #include "temper/model.hpp"
 #include "temper/names.hpp"
@@ -263,8 +266,20 @@ Config normalize_loaded_config(Config config) {
   return config;
 }
 
-std::shared_ptr<Model> model_from_saved_config(const Config& config, const std::string& path) {
+// Building a layer allocates and initializes its weights before the loader can compare them
+// with the file: bound every tensor by what the file could possibly hold (float16 data read
+// into float64, plus room for an initializer's temporaries) so that a config declaring a huge
+// layer fails at once.
+std::uint64_t build_allocation_cap(std::uint64_t largest_stored_elements) {
+  constexpr std::uint64_t kSlack = std::uint64_t{64} << 20;
+  const auto bytes = io::checked_mul(largest_stored_elements, 16);
+  return bytes ? std::max(*bytes, kSlack) : std::numeric_limits<std::uint64_t>::max();
+}
+
+std::shared_ptr<Model> model_from_saved_config(const Config& config, const std::string& path,
+                                               std::uint64_t largest_stored_elements) {
   try {
+    saving_detail::AllocationCap cap(build_allocation_cap(largest_stored_elements), "the model in '" + path + "'");
     return model_from_config(normalize_loaded_config(config));
   } catch (const UnknownNameError& e) {
     throw UnknownNameError("'" + path + "': " + e.what());
@@ -278,6 +293,8 @@ std::shared_ptr<Model> model_from_saved_config(const Config& config, const std::
 }
 
 Config parse_json(const std::string& text, const std::string& what) {
+  // Parsing is iterative, but every walker over the result recurses once per level.
+  io::check_nesting_depth(text, what);
   try {
     return Config::parse(text);
   } catch (const nlohmann::json::exception& e) {
@@ -434,7 +451,7 @@ void read_layers(const h5::Group& root, const std::string& base, const std::vect
         throw ShapeError(layer_label(*layer) + ": weight '" + ws[i]->path + "' expects shape " +
                          shape_to_string(ws[i]->shape()) + " but the file has shape " + shape_to_string(s) + " at " +
                          vars.where(n));
-      pending.push_back({ws[i], vars.read_dataset(n)});
+      pending.push_back({ws[i], vars.read_weight(n, ws[i]->shape(), ws[i]->value.dtype())});
     }
   }
 }
@@ -521,7 +538,7 @@ void read_legacy_weights(const h5::Group& g, Model& model) {
                          layer->class_name() + ") in the current model, " + fname + " in the save file): weight '" +
                          ws[i]->path + "' expects shape " + shape_to_string(ws[i]->shape()) + " but the file has " +
                          shape_to_string(s) + " at " + lg.where(wnames[i]));
-      pending.push_back({ws[i], lg.read_dataset(wnames[i])});
+      pending.push_back({ws[i], lg.read_weight(wnames[i], ws[i]->shape(), ws[i]->value.dtype())});
     }
   }
   assign_all(pending);
@@ -623,7 +640,7 @@ struct KerasZip {
 };
 
 KerasZip read_keras_zip(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw IOError("cannot open '" + path + "': no such file");
+  io::require_regular_file(path, "a .keras model file");
   if (!io::zip::looks_like_zip(path))
     throw IOError("'" + path + "' is not a .keras file (not a zip archive)");
   const auto entries = io::zip::read_all(path);
@@ -775,10 +792,10 @@ std::shared_ptr<Model> load_model(const std::string& path) {
   h5::ErrorSilencer quiet;
   if (f == Format::Keras) {
     KerasZip z = read_keras_zip(path);
-    auto model = model_from_saved_config(z.config, path);
+    h5::File wf = h5::File::open_image(z.weights, path + "/model.weights.h5");
+    auto model = model_from_saved_config(z.config, path, wf.largest_dataset_elements());
     require_built(*model, "load_model");
     compile_from_config(*model, z.config.value("compile_config", Config::object()), path);
-    h5::File wf = h5::File::open_image(z.weights, path + "/model.weights.h5");
     read_keras3_weights(wf.root(), *model, true);
     read_rng_attr(wf.root(), *model);
     return model;
@@ -789,7 +806,7 @@ std::shared_ptr<Model> load_model(const std::string& path) {
     throw ValueError("load_model: no model config found in '" + path +
                      "' (is it a weights-only file? use load_weights() for those)");
   Config config = parse_json(root.string_attr("model_config"), "the model_config attribute of '" + path + "'");
-  auto model = model_from_saved_config(config, path);
+  auto model = model_from_saved_config(config, path, file.largest_dataset_elements());
   require_built(*model, "load_model");
   if (root.has_attr("training_config"))
     compile_from_config(*model, parse_json(root.string_attr("training_config"), "the training_config of '" + path + "'"),

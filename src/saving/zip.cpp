@@ -30,6 +30,18 @@ std::string open_error(int code) {
   return s;
 }
 
+// Deflate cannot compress better than about 1032:1, so an entry claiming more is damaged (or a
+// zip bomb); checked before its buffer is allocated.
+void check_declared_size(const zip_stat_t& st, const std::string& path) {
+  constexpr zip_uint64_t kMaxRatio = 1032;
+  constexpr zip_uint64_t kSmall = zip_uint64_t{1} << 20;
+  if (!(st.valid & ZIP_STAT_COMP_SIZE) || st.size <= kSmall) return;
+  if (st.comp_size == 0 || st.size / kMaxRatio > st.comp_size)
+    throw IOError("'" + std::string(st.name) + "' in '" + path + "' declares " + std::to_string(st.size) +
+                  " bytes uncompressed from " + std::to_string(st.comp_size) +
+                  " compressed bytes, more than deflate can produce: the file is corrupt");
+}
+
 }  // namespace
 
 bool looks_like_zip(const std::string& path) {
@@ -76,6 +88,7 @@ std::vector<std::pair<std::string, std::string>> read_all(const std::string& pat
     zip_stat_init(&st);
     if (zip_stat_index(z.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       throw IOError("cannot read entry " + std::to_string(i) + " of '" + path + "': " + zip_strerror(z.get()));
+    check_declared_size(st, path);
     ZipFilePtr f(zip_fopen_index(z.get(), static_cast<zip_uint64_t>(i), 0));
     if (!f) throw IOError("cannot read '" + std::string(st.name) + "' in '" + path + "': " + zip_strerror(z.get()));
     std::string bytes(static_cast<std::size_t>(st.size), '\0');

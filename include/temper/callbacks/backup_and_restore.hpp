@@ -30,6 +30,14 @@ struct BackupAndRestoreOptions {
 /// epoch; a batch-frequency backup resumes at the start of the interrupted epoch from the
 /// mid-epoch weights, as Keras does. When fit ends normally and delete_checkpoint is set, the
 /// backup files are removed (and the directory, if it is then empty).
+///
+/// Order: fit runs the callbacks in list order, as Keras does (History and the progress bar,
+/// which fit adds, come after the given list and write no files). The backup of an epoch marks
+/// it done, so put BackupAndRestore *after* the callbacks that write something per epoch
+/// (CSVLogger, ModelCheckpoint): then a kill between their writes and the backup repeats the
+/// epoch on resume, instead of skipping it with its history row and checkpoint lost. Restoring
+/// in on_train_begin does not depend on the position. (`temper train` restores first and backs
+/// up last; see apps/cli/commands.cpp.)
 class BackupAndRestore : public Callback {
  public:
   using Options = BackupAndRestoreOptions;

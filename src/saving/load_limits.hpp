@@ -1,0 +1,31 @@
+// load_limits.hpp — a cap on single tensor allocations while a model is rebuilt from an
+// untrusted file (private to the library).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace temper::saving_detail {
+
+/// While alive, Tensor::empty on this thread refuses (ResourceError) any tensor larger than
+/// `max_bytes`. load_model sets it to a bound derived from the weights the file really holds,
+/// so that a config declaring `"units": 2000000` fails at once instead of allocating and
+/// initializing gigabytes before the shape check. `source` says where the bound comes from.
+class AllocationCap {
+ public:
+  AllocationCap(std::uint64_t max_bytes, std::string source);
+  ~AllocationCap();
+  AllocationCap(const AllocationCap&) = delete;
+  AllocationCap& operator=(const AllocationCap&) = delete;
+
+ private:
+  AllocationCap* previous_;
+  friend void check_allocation_cap(std::uint64_t bytes, const std::string& what);
+  std::uint64_t max_bytes_;
+  std::string source_;
+};
+
+/// ResourceError when an AllocationCap is active on this thread and `bytes` exceeds it;
+/// `what` describes the tensor ("a (784, 2000000) float32 tensor").
+void check_allocation_cap(std::uint64_t bytes, const std::string& what);
+
+}  // namespace temper::saving_detail
