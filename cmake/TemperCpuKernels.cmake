@@ -64,6 +64,11 @@ foreach(entry ${TEMPER_CPU_KERNEL_SETS})
     endif()
   endif()
   if(has_avx512)
+    # Debug builds (the ASan+UBSan CI job) compile the AVX-512 kernels at -O1: at -O0 GCC's
+    # AVX-512 blend intrinsics are macros with casts, and xsimd 8.1's avx512bw select
+    # instantiates them for every element size, so 64-bit lanes do not compile ("invalid cast
+    # to __v64qi").
+    target_compile_options(${target} PRIVATE $<$<CONFIG:Debug>:-O1>)
     # GCC 12 warns inside its own avx512fintrin.h: _mm512_undefined_*() is `__m512 __Y = __Y;`
     # by design, and inlined into masked intrinsics it trips -Wmaybe-uninitialized (878 times
     # here) and -Wuninitialized (18 times) (GCC bug 105593, fixed in GCC 13). Only the AVX-512
