@@ -16,6 +16,7 @@
 #include <temper/temper.hpp>
 
 #include "support/helpers.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace temper;
 using namespace temper::callbacks;
@@ -25,18 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("temper_ckpt_" + std::to_string(::getpid()) + "_" + tag);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
+struct TempDir : temper::testing::TempDir {
+  explicit TempDir(const std::string& tag) : temper::testing::TempDir("ckpt", tag) {}
 };
 
 template <class Fn>

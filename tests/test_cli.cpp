@@ -15,6 +15,7 @@
 #include "cli/cli.hpp"
 #include "cli/config.hpp"
 #include "cli/report.hpp"
+#include "support/cli_harness.hpp"
 #include "support/helpers.hpp"
 #include "temper/callbacks/early_stopping.hpp"
 #include "temper/callbacks/registry.hpp"
@@ -30,49 +31,15 @@ namespace {
 
 const fs::path kDir = TEMPER_CLI_TEST_DIR;
 
-// Runs the CLI in-process and captures what it writes to std::cout / std::cerr.
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-Result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "temper");
-  std::ostringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  Result r;
-  r.code = temper::cli::run(args);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using Result = temper::testing::CliResult;
+using temper::testing::read_file;
+using temper::testing::run_cli;
 
 // The scratch directories of this process, removed when the tests end.
-const fs::path kScratchRoot = fs::temp_directory_path() / ("temper_cli_test_" + std::to_string(::getpid()));
-struct ScratchCleanup {
-  ~ScratchCleanup() {
-    std::error_code ec;
-    fs::remove_all(kScratchRoot, ec);
-  }
-} scratch_cleanup;
+const temper::testing::ScratchRoot kScratch("cli_test");
 
 // A fresh scratch directory per test case.
-fs::path scratch(const std::string& name) {
-  const fs::path d = kScratchRoot / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path scratch(const std::string& name) { return kScratch.fresh(name); }
 
 std::size_t count(const std::string& s, const std::string& needle) {
   std::size_t n = 0;

@@ -20,6 +20,7 @@
 #include "cli/cli.hpp"
 #include "cli/report.hpp"
 #include "cli/run_dir.hpp"
+#include "support/cli_harness.hpp"
 #include "support/helpers.hpp"
 #include "temper/callbacks/registry.hpp"
 #include "temper/datasets.hpp"
@@ -33,47 +34,15 @@ namespace {
 const fs::path kDir = TEMPER_CLI_TEST_DIR;
 const std::string kGood = (kDir / "good.yaml").string();
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = temper::testing::CliResult;
+using temper::testing::read_file;
+using temper::testing::run_cli;
 
-// Runs the CLI in-process and captures what it writes to std::cout / std::cerr.
-Result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "temper");
-  std::ostringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  Result r;
-  r.code = temper::cli::run(args);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+// The scratch directories of this process, removed when the tests end.
+const temper::testing::ScratchRoot kScratch("cli_runs_test");
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-const fs::path kScratchRoot = fs::temp_directory_path() / ("temper_cli_runs_test_" + std::to_string(::getpid()));
-struct ScratchCleanup {
-  ~ScratchCleanup() {
-    std::error_code ec;
-    fs::remove_all(kScratchRoot, ec);
-  }
-} scratch_cleanup;
-
-fs::path scratch(const std::string& name) {
-  const fs::path d = kScratchRoot / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+// A fresh scratch directory per test case.
+fs::path scratch(const std::string& name) { return kScratch.fresh(name); }
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 

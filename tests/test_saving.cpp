@@ -19,6 +19,7 @@
 #include <temper/temper.hpp>
 
 #include "support/helpers.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace temper;
 using temper::testing::contains;
@@ -30,18 +31,8 @@ namespace {
 const std::string kData = std::string(TEMPER_TEST_DATA_DIR) + "/keras/";
 
 // A fresh, empty scratch directory per test case.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("temper_saving_" + std::to_string(::getpid()) + "_" + tag);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
+struct TempDir : temper::testing::TempDir {
+  explicit TempDir(const std::string& tag) : temper::testing::TempDir("saving", tag) {}
 };
 
 // Whatever `fn` writes to file descriptor `fd` (1 = stdout, 2 = stderr).

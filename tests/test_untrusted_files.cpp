@@ -21,6 +21,7 @@
 #include <temper/temper.hpp>
 
 #include "support/helpers.hpp"
+#include "support/temp_dir.hpp"
 
 // The .keras container's reader and writer (src/saving/zip.hpp) are private to the library
 // but exported; the tests use them to put hostile content inside an otherwise valid zip.
@@ -37,18 +38,8 @@ namespace ds = temper::datasets;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("temper_untrusted_" + std::to_string(::getpid()) + "_" + tag);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
+struct TempDir : temper::testing::TempDir {
+  explicit TempDir(const std::string& tag) : temper::testing::TempDir("untrusted", tag) {}
 };
 
 std::string read_bytes(const std::string& path) {

@@ -10,6 +10,7 @@
 
 #include "temper/backend.hpp"
 #include "temper/datasets.hpp"
+#include "temper/datasets/labels.hpp"
 #include "temper/datasets/npy.hpp"
 #include "temper/error.hpp"
 
@@ -181,15 +182,11 @@ Tensor read_tensor_file(const Field& f, const fs::path& base, bool allow_non_fin
 }
 
 Tensor labels_to_class(const Tensor& y, const Field& f) {
-  if (y.dtype() == DType::Int32) return y;
-  if (y.dtype() == DType::UInt8) return y.astype(DType::Int32);
-  const auto v = y.astype(DType::Float64).to_vector<double>();
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (std::floor(v[i]) != v[i])
-      f.fail("class labels must be integers; value " + std::to_string(v[i]) + " at row " + std::to_string(i) +
-             " is not (set label_is_class: false for regression targets)");
+  try {
+    return datasets::class_labels(y, f.path());
+  } catch (const Error& e) {
+    f.fail(std::string(e.what()) + " (set label_is_class: false for regression targets)");
   }
-  return y.astype(DType::Int32);
 }
 
 XY read_arrays(const Field& src, const fs::path& base, const std::string& xk, const std::string& yk,
