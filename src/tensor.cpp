@@ -56,7 +56,8 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Backend* backend) {
   check_shape(shape);
   Backend& b = pick(backend);
   const std::uint64_t bytes = tensor_bytes(shape, dtype);
-  saving_detail::check_allocation_cap(bytes, describe(shape, dtype));
+  if (saving_detail::exceeds_allocation_cap(bytes))
+    saving_detail::throw_allocation_cap(bytes, describe(shape, dtype));
   std::shared_ptr<Buffer> buffer;
   try {
     buffer = b.allocate(static_cast<std::size_t>(bytes));

@@ -6,6 +6,15 @@
 
 namespace temper::saving_detail {
 
+/// True when a cap is active on this thread (only while load_model runs) and refuses `bytes`.
+/// Tensor::empty calls it for every tensor, so it builds no string: the description for the
+/// error is made only once it is known to be needed.
+bool exceeds_allocation_cap(std::uint64_t bytes) noexcept;
+
+/// Throws the ResourceError for a refused allocation; `what` describes the tensor
+/// ("a (784, 2000000) float32 tensor").
+[[noreturn]] void throw_allocation_cap(std::uint64_t bytes, const std::string& what);
+
 /// While alive, Tensor::empty on this thread refuses (ResourceError) any tensor larger than
 /// `max_bytes`. load_model sets it to a bound derived from the weights the file really holds,
 /// so that a config declaring `"units": 2000000` fails at once instead of allocating and
@@ -19,13 +28,10 @@ class AllocationCap {
 
  private:
   AllocationCap* previous_;
-  friend void check_allocation_cap(std::uint64_t bytes, const std::string& what);
+  friend bool exceeds_allocation_cap(std::uint64_t bytes) noexcept;
+  friend void throw_allocation_cap(std::uint64_t bytes, const std::string& what);
   std::uint64_t max_bytes_;
   std::string source_;
 };
-
-/// ResourceError when an AllocationCap is active on this thread and `bytes` exceeds it;
-/// `what` describes the tensor ("a (784, 2000000) float32 tensor").
-void check_allocation_cap(std::uint64_t bytes, const std::string& what);
 
 }  // namespace temper::saving_detail

@@ -100,8 +100,11 @@ AllocationCap::AllocationCap(std::uint64_t max_bytes, std::string source)
 
 AllocationCap::~AllocationCap() { g_cap = previous_; }
 
-void check_allocation_cap(std::uint64_t bytes, const std::string& what) {
-  if (g_cap == nullptr || bytes <= g_cap->max_bytes_) return;
+bool exceeds_allocation_cap(std::uint64_t bytes) noexcept {
+  return g_cap != nullptr && bytes > g_cap->max_bytes_;
+}
+
+void throw_allocation_cap(std::uint64_t bytes, const std::string& what) {
   throw ResourceError("refusing to allocate " + what + " (" + io::format_bytes(bytes) + ") while building " +
                       g_cap->source_ + ": the config declares weights larger than any the file holds (" +
                       io::format_bytes(g_cap->max_bytes_) + " at most)");
