@@ -1,6 +1,9 @@
 // backup_and_restore.cpp — Keras 3 BackupAndRestore with Temper's random-stream state.
 #include "temper/callbacks/backup_and_restore.hpp"
 
+#include "temper/callbacks/registry.hpp"
+#include "callbacks/save_freq_argument.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -15,6 +18,23 @@
 #include "temper/saving.hpp"
 
 namespace temper::callbacks {
+
+const Arguments<BackupAndRestore::Options>& BackupAndRestore::arguments() {
+  using O = BackupAndRestoreOptions;
+  static const auto args = Arguments<O>("BackupAndRestore")
+                               .extra("backup_dir")
+                               .add("save_freq", &O::save_freq)
+                               .add("double_checkpoint", &O::double_checkpoint)
+                               .add("delete_checkpoint", &O::delete_checkpoint);
+  return args;
+}
+
+namespace {
+const CallbackRegistration<BackupAndRestore> registered{
+    "BackupAndRestore", [](ArgReader& r, BackupAndRestoreOptions o) -> CallbackPtr {
+      return std::make_shared<BackupAndRestore>(r.required<std::string>("backup_dir"), std::move(o));
+    }};
+}  // namespace
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,8 @@
 // csv_logger.cpp — Keras CSVLogger (csv.excel dialect: "\r\n" line ends, minimal quoting).
 #include "temper/callbacks/csv_logger.hpp"
 
+#include "temper/callbacks/registry.hpp"
+
 #include <filesystem>
 #include <utility>
 
@@ -8,6 +10,20 @@
 #include "temper/error.hpp"
 
 namespace temper::callbacks {
+
+const Arguments<CSVLogger::Options>& CSVLogger::arguments() {
+  using O = CSVLoggerOptions;
+  static const auto args =
+      Arguments<O>("CSVLogger").extra("filename").add("separator", &O::separator).add("append", &O::append);
+  return args;
+}
+
+namespace {
+const CallbackRegistration<CSVLogger> registered{
+    "CSVLogger", [](ArgReader& r, CSVLoggerOptions o) -> CallbackPtr {
+      return std::make_shared<CSVLogger>(r.required<std::string>("filename"), o);
+    }};
+}  // namespace
 
 CSVLogger::CSVLogger(std::string filename, Options options)
     : filename_(std::move(filename)), options_(options) {

@@ -1,6 +1,8 @@
 // early_stopping.cpp — Keras 3 EarlyStopping and the shared MonitorCallback helpers.
 #include "temper/callbacks/early_stopping.hpp"
 
+#include "temper/callbacks/registry.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +16,24 @@
 #include "temper/model.hpp"
 
 namespace temper::callbacks {
+
+const Arguments<EarlyStopping::Options>& EarlyStopping::arguments() {
+  using O = EarlyStoppingOptions;
+  static const auto args = Arguments<O>("EarlyStopping")
+                               .add("monitor", &O::monitor)
+                               .add("min_delta", &O::min_delta)
+                               .add("patience", &O::patience)
+                               .add("verbose", &O::verbose)
+                               .add("mode", &O::mode)
+                               .add("baseline", &O::baseline)
+                               .add("restore_best_weights", &O::restore_best_weights)
+                               .add("start_from_epoch", &O::start_from_epoch);
+  return args;
+}
+
+namespace {
+const CallbackRegistration<EarlyStopping> registered{"EarlyStopping"};
+}  // namespace
 
 namespace detail {
 

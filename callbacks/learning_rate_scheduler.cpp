@@ -1,6 +1,9 @@
 // learning_rate_scheduler.cpp — Keras LearningRateScheduler.
 #include "temper/callbacks/learning_rate_scheduler.hpp"
 
+#include "temper/callbacks/registry.hpp"
+#include "temper/schedules.hpp"
+
 #include <cstdio>
 #include <utility>
 
@@ -9,6 +12,47 @@
 #include "temper/model.hpp"
 
 namespace temper::callbacks {
+
+namespace {
+
+// From a config the schedule is a serialized learning-rate schedule evaluated at the epoch
+// number ({"class_name": "ExponentialDecay", "config": {...}}): Python functions do not travel.
+struct SchedulerArguments {
+  Config schedule{};
+  int verbose = 0;
+};
+
+const Arguments<SchedulerArguments>& scheduler_arguments() {
+  using O = SchedulerArguments;
+  static const auto args =
+      Arguments<O>("LearningRateScheduler").required("schedule", &O::schedule).add("verbose", &O::verbose);
+  return args;
+}
+
+const bool registered = [] {
+  registry().add({"LearningRateScheduler", {}, scheduler_arguments().names(), [](ArgReader& r) -> CallbackPtr {
+                    const SchedulerArguments a = scheduler_arguments().read(r);
+                    if (!a.schedule.is_object())
+                      r.fail("schedule", "expected a serialized learning rate schedule such as {\"class_name\": "
+                                         "\"ExponentialDecay\", \"config\": {...}}, found " + describe_json(a.schedule));
+                    schedules::SchedulePtr schedule;
+                    try {
+                      schedule = schedules::from_config(a.schedule);
+                    } catch (const ArgumentError& e) {
+                      throw e.nested_in(r.owner(), "schedule");
+                    } catch (const UnknownNameError&) {
+                      throw;
+                    } catch (const Error& e) {
+                      r.fail("schedule", e.what());
+                    }
+                    return std::make_shared<LearningRateScheduler>(
+                        LearningRateScheduler::Schedule([schedule](int epoch, double) { return (*schedule)(epoch); }),
+                        a.verbose);
+                  }});
+  return true;
+}();
+
+}  // namespace
 
 LearningRateScheduler::LearningRateScheduler(Schedule schedule, int verbose)
     : schedule_(std::move(schedule)), verbose_(verbose) {

@@ -1,6 +1,9 @@
 // model_checkpoint.cpp — Keras 3 ModelCheckpoint and Python-style file name formatting.
 #include "temper/callbacks/model_checkpoint.hpp"
 
+#include "temper/callbacks/registry.hpp"
+#include "callbacks/save_freq_argument.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -15,6 +18,27 @@
 #include "temper/saving.hpp"
 
 namespace temper::callbacks {
+
+const Arguments<ModelCheckpoint::Options>& ModelCheckpoint::arguments() {
+  using O = ModelCheckpointOptions;
+  static const auto args = Arguments<O>("ModelCheckpoint")
+                               .extra("filepath")
+                               .add("monitor", &O::monitor)
+                               .add("verbose", &O::verbose)
+                               .add("save_best_only", &O::save_best_only)
+                               .add("save_weights_only", &O::save_weights_only)
+                               .add("mode", &O::mode)
+                               .add("save_freq", &O::save_freq)
+                               .add("initial_value_threshold", &O::initial_value_threshold);
+  return args;
+}
+
+namespace {
+const CallbackRegistration<ModelCheckpoint> registered{
+    "ModelCheckpoint", [](ArgReader& r, ModelCheckpointOptions o) -> CallbackPtr {
+      return std::make_shared<ModelCheckpoint>(r.required<std::string>("filepath"), std::move(o));
+    }};
+}  // namespace
 
 // ---- SaveFreq -------------------------------------------------------------------------------
 

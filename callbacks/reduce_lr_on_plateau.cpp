@@ -1,6 +1,8 @@
 // reduce_lr_on_plateau.cpp — Keras 3 ReduceLROnPlateau.
 #include "temper/callbacks/reduce_lr_on_plateau.hpp"
 
+#include "temper/callbacks/registry.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,6 +14,24 @@
 #include "temper/model.hpp"
 
 namespace temper::callbacks {
+
+const Arguments<ReduceLROnPlateau::Options>& ReduceLROnPlateau::arguments() {
+  using O = ReduceLROnPlateauOptions;
+  static const auto args = Arguments<O>("ReduceLROnPlateau")
+                               .add("monitor", &O::monitor)
+                               .add("factor", &O::factor)
+                               .add("patience", &O::patience)
+                               .add("verbose", &O::verbose)
+                               .add("mode", &O::mode)
+                               .add("min_delta", &O::min_delta)
+                               .add("cooldown", &O::cooldown)
+                               .add("min_lr", &O::min_lr);
+  return args;
+}
+
+namespace {
+const CallbackRegistration<ReduceLROnPlateau> registered{"ReduceLROnPlateau"};
+}  // namespace
 
 ReduceLROnPlateau::ReduceLROnPlateau(Options options) : options_(std::move(options)) {
   const std::string f = detail::python_float_repr(options_.factor);

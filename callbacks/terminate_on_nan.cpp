@@ -1,6 +1,8 @@
 // terminate_on_nan.cpp — Keras TerminateOnNaN.
 #include "temper/callbacks/terminate_on_nan.hpp"
 
+#include "temper/callbacks/registry.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -9,6 +11,16 @@
 #include "temper/model.hpp"
 
 namespace temper::callbacks {
+
+const Arguments<TerminateOnNaN::Options>& TerminateOnNaN::arguments() {
+  using O = TerminateOnNaNOptions;
+  static const auto args = Arguments<O>("TerminateOnNaN").add("raise_error", &O::raise_error);
+  return args;
+}
+
+namespace {
+const CallbackRegistration<TerminateOnNaN> registered{"TerminateOnNaN"};
+}  // namespace
 
 void TerminateOnNaN::on_train_batch_end(std::int64_t batch, const Logs& logs) {
   auto it = logs.find("loss");

@@ -1,24 +1,31 @@
 #include "temper/layers/activation.hpp"
 
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 
 namespace temper::layers {
 
-Activation::Activation(Options o) : Layer(o.name), options_(std::move(o)) {}
+const Arguments<Activation::Options>& Activation::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("Activation").required("activation", &O::activation);
+  return args;
+}
+
+namespace {
+const LayerRegistration<Activation> registered{{"Activation"}};
+}  // namespace
+
+Activation::Activation(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 Tensor Activation::call(const Tensor& x, bool) { return options_.activation(x); }
 
 Config Activation::get_config() const {
   Config c = base_config();
-  c["activation"] = options_.activation.get_config();
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Activation::from_config(const Config& c) {
-  if (!c.contains("activation")) throw ConfigError("Activation config is missing 'activation'");
-  auto l = std::make_shared<Activation>(Options{activations::get(c["activation"]), c.value("name", std::string())});
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
+LayerPtr Activation::from_config(const Config& c) { return registry().create("Activation", c); }
 
 }  // namespace temper::layers

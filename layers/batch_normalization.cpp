@@ -1,24 +1,46 @@
 #include "temper/layers/batch_normalization.hpp"
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
+const Arguments<BatchNormalization::Options>& BatchNormalization::arguments() {
+  using O = Options;
+  static const auto args =
+      Arguments<O>("BatchNormalization")
+          .add("axis", &O::axis)
+          .add("momentum", &O::momentum, in_range(0.0, 1.0, true))
+          .add("epsilon", &O::epsilon, positive_number())
+          .add("center", &O::center)
+          .add("scale", &O::scale)
+          .add("beta_initializer", &O::beta_initializer)
+          .add("gamma_initializer", &O::gamma_initializer)
+          .add("moving_mean_initializer", &O::moving_mean_initializer)
+          .add("moving_variance_initializer", &O::moving_variance_initializer)
+          .add("beta_regularizer", &O::beta_regularizer)
+          .add("gamma_regularizer", &O::gamma_regularizer)
+          .add("beta_constraint", &O::beta_constraint)
+          .add("gamma_constraint", &O::gamma_constraint)
+          // Keras 3 (TensorFlow only): batch statistics across replicas; inference is unchanged.
+          .unsupported("synchronized", false, Effect::training_only)
+          // Batch renormalization (tf.keras 2 writes these only when on, Keras 3.14+ always): it
+          // adds the variables moving_stddev, renorm_mean and renorm_stddev, so a model trained
+          // with it does not load into Temper's four weights.
+          .unsupported("renorm", false, Effect::computation, false)
+          .unsupported("renorm_clipping", nullptr, Effect::training_only, false)
+          .unsupported("renorm_momentum", 0.99, Effect::training_only, false)
+          // tf.keras 2 ghost batch normalization (written only when set): training statistics.
+          .unsupported("virtual_batch_size", nullptr, Effect::training_only, false);
+  return args;
+}
+
 namespace {
-
-void check_no_constraint(const Config& c, const char* key, const char* cls) {
-  if (c.contains(key) && !c[key].is_null())
-    throw ConfigError(std::string(cls) + ": " + key + " is not supported (only null), got " + c[key].dump());
-}
-
-int axis_from_config(const Config& c, const char* cls) {
-  if (!c.contains("axis")) return -1;
-  const Config& a = c["axis"];
-  if (a.is_number_integer()) return a.get<int>();
-  if (a.is_array() && a.size() == 1 && a[0].is_number_integer()) return a[0].get<int>();  // tf.keras wrote [3]
-  throw ConfigError(std::string(cls) + ": axis must be an integer, got " + a.dump());
-}
+// tf.keras 2 writes axis as a list after build ([3]).
+const detail::LayerRegistrationWithAxisList<BatchNormalization> registered{{"BatchNormalization"}};
 
 /// moving = moving * momentum + batch * (1 - momentum), in place (Keras's assign).
 void update_moving(Variable& v, const Tensor& batch, double momentum) {
@@ -33,10 +55,7 @@ void update_moving(Variable& v, const Tensor& batch, double momentum) {
 BatchNormalization::BatchNormalization() : BatchNormalization(Options{}) {}
 
 BatchNormalization::BatchNormalization(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (!(options_.epsilon > 0.0))
-    throw ValueError("BatchNormalization: epsilon must be > 0, got " + std::to_string(options_.epsilon));
-  if (!(options_.momentum >= 0.0 && options_.momentum <= 1.0))
-    throw ValueError("BatchNormalization: momentum must be in [0, 1], got " + std::to_string(options_.momentum));
+  arguments().validate(options_);
 }
 
 void BatchNormalization::check_input_shape(const Shape& s) const {
@@ -66,8 +85,14 @@ void BatchNormalization::build(const Shape& input_shape) {
   if (C <= 0)
     throw ShapeError(describe() + " needs a known channels axis " + std::to_string(options_.axis) +
                      ", got input shape " + shape_to_string(input_shape));
-  if (options_.scale) gamma_ = add_weight("gamma", {C}, options_.gamma_initializer, options_.gamma_regularizer);
-  if (options_.center) beta_ = add_weight("beta", {C}, options_.beta_initializer, options_.beta_regularizer);
+  if (options_.scale) {
+    gamma_ = add_weight("gamma", {C}, options_.gamma_initializer, options_.gamma_regularizer);
+    gamma_->constraint = options_.gamma_constraint;
+  }
+  if (options_.center) {
+    beta_ = add_weight("beta", {C}, options_.beta_initializer, options_.beta_regularizer);
+    beta_->constraint = options_.beta_constraint;
+  }
   moving_mean_ = add_weight("moving_mean", {C}, options_.moving_mean_initializer, {}, false);
   moving_variance_ = add_weight("moving_variance", {C}, options_.moving_variance_initializer, {}, false);
   set_built(input_shape);
@@ -89,47 +114,10 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
 
 Config BatchNormalization::get_config() const {
   Config c = base_config();
-  c["axis"] = options_.axis;
-  c["momentum"] = options_.momentum;
-  c["epsilon"] = options_.epsilon;
-  c["center"] = options_.center;
-  c["scale"] = options_.scale;
-  c["beta_initializer"] = options_.beta_initializer.get_config();
-  c["gamma_initializer"] = options_.gamma_initializer.get_config();
-  c["moving_mean_initializer"] = options_.moving_mean_initializer.get_config();
-  c["moving_variance_initializer"] = options_.moving_variance_initializer.get_config();
-  c["beta_regularizer"] = options_.beta_regularizer.get_config();
-  c["gamma_regularizer"] = options_.gamma_regularizer.get_config();
-  c["beta_constraint"] = nullptr;
-  c["gamma_constraint"] = nullptr;
-  c["synchronized"] = false;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr BatchNormalization::from_config(const Config& c) {
-  const char* cls = "BatchNormalization";
-  check_no_constraint(c, "beta_constraint", cls);
-  check_no_constraint(c, "gamma_constraint", cls);
-  if (c.value("synchronized", false))
-    throw ConfigError("BatchNormalization: synchronized=true is not supported (Keras allows it only on TensorFlow)");
-  Options o;
-  o.axis = axis_from_config(c, cls);
-  o.momentum = c.value("momentum", 0.99);
-  o.epsilon = c.value("epsilon", 1e-3);
-  o.center = c.value("center", true);
-  o.scale = c.value("scale", true);
-  if (c.contains("beta_initializer")) o.beta_initializer = initializers::get(c["beta_initializer"]);
-  if (c.contains("gamma_initializer")) o.gamma_initializer = initializers::get(c["gamma_initializer"]);
-  if (c.contains("moving_mean_initializer"))
-    o.moving_mean_initializer = initializers::get(c["moving_mean_initializer"]);
-  if (c.contains("moving_variance_initializer"))
-    o.moving_variance_initializer = initializers::get(c["moving_variance_initializer"]);
-  o.beta_regularizer = regularizers::get(c.value("beta_regularizer", Config()));
-  o.gamma_regularizer = regularizers::get(c.value("gamma_regularizer", Config()));
-  o.name = c.value("name", std::string());
-  auto layer = std::make_shared<BatchNormalization>(o);
-  layer->set_trainable(c.value("trainable", true));
-  return layer;
-}
+LayerPtr BatchNormalization::from_config(const Config& c) { return registry().create("BatchNormalization", c); }
 
 }  // namespace temper::layers

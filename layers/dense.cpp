@@ -1,14 +1,36 @@
 #include "temper/layers/dense.hpp"
 
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
-Dense::Dense(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (options_.units <= 0)
-    throw ValueError("Dense: units must be a positive integer, got " + std::to_string(options_.units));
+const Arguments<Dense::Options>& Dense::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("Dense")
+                               .required("units", &O::units, positive())
+                               .add("activation", &O::activation)
+                               .add("use_bias", &O::use_bias)
+                               .add("kernel_initializer", &O::kernel_initializer)
+                               .add("bias_initializer", &O::bias_initializer)
+                               .add("kernel_regularizer", &O::kernel_regularizer)
+                               .add("bias_regularizer", &O::bias_regularizer)
+                               .add("activity_regularizer", &O::activity_regularizer)
+                               .add("kernel_constraint", &O::kernel_constraint)
+                               .add("bias_constraint", &O::bias_constraint)
+                               .unsupported("lora_rank", nullptr, Effect::training_only, false)
+                               .unsupported("lora_alpha", nullptr, Effect::training_only, false)
+                               .unsupported("quantization_config", nullptr, Effect::computation, false);
+  return args;
 }
+
+namespace {
+const LayerRegistration<Dense> registered{{"Dense"}};
+}  // namespace
+
+Dense::Dense(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 Dense::Dense(std::int64_t units, activations::Activation activation)
     : Dense(Options{.units = units, .activation = std::move(activation)}) {}
@@ -36,8 +58,11 @@ void Dense::build(const Shape& input_shape) {
   compute_output_shape(input_shape);
   kernel_ = add_weight("kernel", {input_shape.back(), options_.units}, options_.kernel_initializer,
                        options_.kernel_regularizer);
-  if (options_.use_bias)
+  kernel_->constraint = options_.kernel_constraint;
+  if (options_.use_bias) {
     bias_ = add_weight("bias", {options_.units}, options_.bias_initializer, options_.bias_regularizer);
+    bias_->constraint = options_.bias_constraint;
+  }
   set_built(input_shape);
 }
 
@@ -50,34 +75,10 @@ Tensor Dense::call(const Tensor& x, bool) {
 
 Config Dense::get_config() const {
   Config c = base_config();
-  c["units"] = options_.units;
-  c["activation"] = options_.activation.get_config();
-  c["use_bias"] = options_.use_bias;
-  c["kernel_initializer"] = options_.kernel_initializer.get_config();
-  c["bias_initializer"] = options_.bias_initializer.get_config();
-  c["kernel_regularizer"] = options_.kernel_regularizer.get_config();
-  c["bias_regularizer"] = options_.bias_regularizer.get_config();
-  c["activity_regularizer"] = options_.activity_regularizer.get_config();
-  c["kernel_constraint"] = nullptr;
-  c["bias_constraint"] = nullptr;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Dense::from_config(const Config& c) {
-  Options o;
-  if (!c.contains("units")) throw ConfigError("Dense config is missing 'units'");
-  o.units = c["units"].get<std::int64_t>();
-  o.activation = activations::get(c.value("activation", Config("linear")));
-  o.use_bias = c.value("use_bias", true);
-  if (c.contains("kernel_initializer")) o.kernel_initializer = initializers::get(c["kernel_initializer"]);
-  if (c.contains("bias_initializer")) o.bias_initializer = initializers::get(c["bias_initializer"]);
-  o.kernel_regularizer = regularizers::get(c.value("kernel_regularizer", Config()));
-  o.bias_regularizer = regularizers::get(c.value("bias_regularizer", Config()));
-  o.activity_regularizer = regularizers::get(c.value("activity_regularizer", Config()));
-  o.name = c.value("name", std::string());
-  auto layer = std::make_shared<Dense>(o);
-  layer->set_trainable(c.value("trainable", true));
-  return layer;
-}
+LayerPtr Dense::from_config(const Config& c) { return registry().create("Dense", c); }
 
 }  // namespace temper::layers

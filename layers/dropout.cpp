@@ -1,14 +1,29 @@
 #include "temper/layers/dropout.hpp"
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
-Dropout::Dropout(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (options_.rate < 0.0 || options_.rate >= 1.0)
-    throw ValueError("Dropout: rate must be in [0, 1), got " + std::to_string(options_.rate));
+const Arguments<Dropout::Options>& Dropout::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("Dropout")
+                               .required("rate", &O::rate, in_range(0.0, 1.0))
+                               .add("seed", &O::seed)
+                               // Temper draws one keep-or-drop per element; dropout is the
+                               // identity at inference, so a Keras file may carry any shape.
+                               .unsupported("noise_shape", nullptr, Effect::training_only);
+  return args;
 }
+
+namespace {
+const LayerRegistration<Dropout> registered{{"Dropout"}};
+}  // namespace
+
+Dropout::Dropout(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 void Dropout::build(const Shape& input_shape) {
   if (options_.seed) set_generator(Generator(*options_.seed));
@@ -22,19 +37,10 @@ Tensor Dropout::call(const Tensor& x, bool training) {
 
 Config Dropout::get_config() const {
   Config c = base_config();
-  c["rate"] = options_.rate;
-  c["seed"] = options_.seed ? Config(*options_.seed) : Config(nullptr);
-  c["noise_shape"] = nullptr;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Dropout::from_config(const Config& c) {
-  if (!c.contains("rate")) throw ConfigError("Dropout config is missing 'rate'");
-  Options o{c["rate"].get<double>(), std::nullopt, c.value("name", std::string())};
-  if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
-  if (c.contains("noise_shape") && !c["noise_shape"].is_null())
-    throw ConfigError("Dropout: noise_shape is not supported yet (got " + c["noise_shape"].dump() + ")");
-  return std::make_shared<Dropout>(o);
-}
+LayerPtr Dropout::from_config(const Config& c) { return registry().create("Dropout", c); }
 
 }  // namespace temper::layers

@@ -1,17 +1,29 @@
 #include "temper/layers/flatten.hpp"
 
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
+const Arguments<Flatten::Options>& Flatten::arguments() {
+  using O = Options;
+  // Keras also accepts channels_first (it transposes to channels-last first); Temper is NHWC.
+  static const auto args = Arguments<O>("Flatten").add(
+      "data_format", &O::data_format,
+      Check<std::string>{"'channels_last' (Temper is NHWC throughout)",
+                         [](const std::string& v) { return v == "channels_last"; }});
+  return args;
+}
+
+namespace {
+const LayerRegistration<Flatten> registered{{"Flatten"}};
+}  // namespace
+
 Flatten::Flatten() : Flatten(Options{}) {}
 
-Flatten::Flatten(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (options_.data_format != "channels_last")
-    throw ValueError("Flatten: data_format must be \"channels_last\" (Temper is NHWC throughout), got \"" +
-                     options_.data_format + "\"");
-}
+Flatten::Flatten(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 Shape Flatten::compute_output_shape(const Shape& s) const {
   if (s.empty()) throw ShapeError(describe() + " needs inputs with a batch axis, got a scalar shape");
@@ -30,13 +42,10 @@ Tensor Flatten::call(const Tensor& x, bool) {
 
 Config Flatten::get_config() const {
   Config c = base_config();
-  c["data_format"] = options_.data_format;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Flatten::from_config(const Config& c) {
-  return std::make_shared<Flatten>(Options{c.value("data_format", std::string("channels_last")),
-                                           c.value("name", std::string())});
-}
+LayerPtr Flatten::from_config(const Config& c) { return registry().create("Flatten", c); }
 
 }  // namespace temper::layers

@@ -1,14 +1,25 @@
 #include "temper/layers/gaussian_dropout.hpp"
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
-GaussianDropout::GaussianDropout(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (!(options_.rate >= 0.0 && options_.rate < 1.0))
-    throw ValueError("GaussianDropout: rate must be in [0, 1), got " + std::to_string(options_.rate));
+const Arguments<GaussianDropout::Options>& GaussianDropout::arguments() {
+  using O = Options;
+  static const auto args =
+      Arguments<O>("GaussianDropout").required("rate", &O::rate, in_range(0.0, 1.0)).add("seed", &O::seed);
+  return args;
 }
+
+namespace {
+const LayerRegistration<GaussianDropout> registered{{"GaussianDropout"}};
+}  // namespace
+
+GaussianDropout::GaussianDropout(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 GaussianDropout::GaussianDropout(double rate) : GaussianDropout(Options{.rate = rate}) {}
 
@@ -24,20 +35,10 @@ Tensor GaussianDropout::call(const Tensor& x, bool training) {
 
 Config GaussianDropout::get_config() const {
   Config c = base_config();
-  c["rate"] = options_.rate;
-  c["seed"] = options_.seed ? Config(*options_.seed) : Config(nullptr);
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr GaussianDropout::from_config(const Config& c) {
-  if (!c.contains("rate")) throw ConfigError("GaussianDropout config is missing 'rate'");
-  Options o;
-  o.rate = c["rate"].get<double>();
-  if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
-  o.name = c.value("name", std::string());
-  auto layer = std::make_shared<GaussianDropout>(o);
-  layer->set_trainable(c.value("trainable", true));
-  return layer;
-}
+LayerPtr GaussianDropout::from_config(const Config& c) { return registry().create("GaussianDropout", c); }
 
 }  // namespace temper::layers

@@ -1,15 +1,25 @@
 #include "temper/layers/gaussian_noise.hpp"
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
-GaussianNoise::GaussianNoise(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (!(options_.stddev >= 0.0 && options_.stddev <= 1.0))
-    throw ValueError("GaussianNoise: stddev must be a float between 0 and 1 (as in Keras), got " +
-                     std::to_string(options_.stddev));
+const Arguments<GaussianNoise::Options>& GaussianNoise::arguments() {
+  using O = Options;
+  static const auto args =
+      Arguments<O>("GaussianNoise").required("stddev", &O::stddev, in_range(0.0, 1.0, true)).add("seed", &O::seed);
+  return args;
 }
+
+namespace {
+const LayerRegistration<GaussianNoise> registered{{"GaussianNoise"}};
+}  // namespace
+
+GaussianNoise::GaussianNoise(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 GaussianNoise::GaussianNoise(double stddev) : GaussianNoise(Options{.stddev = stddev}) {}
 
@@ -25,20 +35,10 @@ Tensor GaussianNoise::call(const Tensor& x, bool training) {
 
 Config GaussianNoise::get_config() const {
   Config c = base_config();
-  c["stddev"] = options_.stddev;
-  c["seed"] = options_.seed ? Config(*options_.seed) : Config(nullptr);
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr GaussianNoise::from_config(const Config& c) {
-  if (!c.contains("stddev")) throw ConfigError("GaussianNoise config is missing 'stddev'");
-  Options o;
-  o.stddev = c["stddev"].get<double>();
-  if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
-  o.name = c.value("name", std::string());
-  auto layer = std::make_shared<GaussianNoise>(o);
-  layer->set_trainable(c.value("trainable", true));
-  return layer;
-}
+LayerPtr GaussianNoise::from_config(const Config& c) { return registry().create("GaussianNoise", c); }
 
 }  // namespace temper::layers

@@ -1,9 +1,36 @@
 #include "temper/layers/group_normalization.hpp"
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
+
+const Arguments<GroupNormalization::Options>& GroupNormalization::arguments() {
+  using O = Options;
+  static const auto args =
+      Arguments<O>("GroupNormalization")
+          .add("groups", &O::groups,
+               Check<std::int64_t>{"a positive integer or -1 (one group per channel)",
+                                   [](const std::int64_t& g) { return g > 0 || g == -1; }})
+          .add("axis", &O::axis)
+          .add("epsilon", &O::epsilon, positive_number())
+          .add("center", &O::center)
+          .add("scale", &O::scale)
+          .add("beta_initializer", &O::beta_initializer)
+          .add("gamma_initializer", &O::gamma_initializer)
+          .add("beta_regularizer", &O::beta_regularizer)
+          .add("gamma_regularizer", &O::gamma_regularizer)
+          .add("beta_constraint", &O::beta_constraint)
+          .add("gamma_constraint", &O::gamma_constraint);
+  return args;
+}
+
+namespace {
+const detail::LayerRegistrationWithAxisList<GroupNormalization> registered{{"GroupNormalization"}};
+}  // namespace
 
 GroupNormalization::GroupNormalization() : GroupNormalization(Options{}) {}
 
@@ -11,11 +38,7 @@ GroupNormalization::GroupNormalization(std::int64_t groups)
     : GroupNormalization(Options{.groups = groups}) {}
 
 GroupNormalization::GroupNormalization(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (options_.groups == 0 || options_.groups < -1)
-    throw ValueError("GroupNormalization: groups must be a positive integer or -1 (one group per channel), got " +
-                     std::to_string(options_.groups));
-  if (!(options_.epsilon > 0.0))
-    throw ValueError("GroupNormalization: epsilon must be > 0, got " + std::to_string(options_.epsilon));
+  arguments().validate(options_);
 }
 
 void GroupNormalization::check_input_shape(const Shape& s) const {
@@ -51,8 +74,14 @@ void GroupNormalization::build(const Shape& input_shape) {
     throw ShapeError(describe() + " needs a known channels axis " + std::to_string(options_.axis) +
                      ", got input shape " + shape_to_string(input_shape));
   if (options_.groups == -1) options_.groups = C;  // Keras: one group per channel
-  if (options_.scale) gamma_ = add_weight("gamma", {C}, options_.gamma_initializer, options_.gamma_regularizer);
-  if (options_.center) beta_ = add_weight("beta", {C}, options_.beta_initializer, options_.beta_regularizer);
+  if (options_.scale) {
+    gamma_ = add_weight("gamma", {C}, options_.gamma_initializer, options_.gamma_regularizer);
+    gamma_->constraint = options_.gamma_constraint;
+  }
+  if (options_.center) {
+    beta_ = add_weight("beta", {C}, options_.beta_initializer, options_.beta_regularizer);
+    beta_->constraint = options_.beta_constraint;
+  }
   set_built(input_shape);
 }
 
@@ -63,44 +92,10 @@ Tensor GroupNormalization::call(const Tensor& x, bool) {
 
 Config GroupNormalization::get_config() const {
   Config c = base_config();
-  c["groups"] = options_.groups;
-  c["axis"] = options_.axis;
-  c["epsilon"] = options_.epsilon;
-  c["center"] = options_.center;
-  c["scale"] = options_.scale;
-  c["beta_initializer"] = options_.beta_initializer.get_config();
-  c["gamma_initializer"] = options_.gamma_initializer.get_config();
-  c["beta_regularizer"] = options_.beta_regularizer.get_config();
-  c["gamma_regularizer"] = options_.gamma_regularizer.get_config();
-  c["beta_constraint"] = nullptr;
-  c["gamma_constraint"] = nullptr;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr GroupNormalization::from_config(const Config& c) {
-  for (const char* key : {"beta_constraint", "gamma_constraint"})
-    if (c.contains(key) && !c[key].is_null())
-      throw ConfigError(std::string("GroupNormalization: ") + key + " is not supported (only null), got " +
-                        c[key].dump());
-  Options o;
-  o.groups = c.value("groups", std::int64_t{32});
-  if (c.contains("axis")) {
-    const Config& a = c["axis"];
-    if (a.is_number_integer()) o.axis = a.get<int>();
-    else if (a.is_array() && a.size() == 1 && a[0].is_number_integer()) o.axis = a[0].get<int>();
-    else throw ConfigError("GroupNormalization: axis must be an integer, got " + a.dump());
-  }
-  o.epsilon = c.value("epsilon", 1e-3);
-  o.center = c.value("center", true);
-  o.scale = c.value("scale", true);
-  if (c.contains("beta_initializer")) o.beta_initializer = initializers::get(c["beta_initializer"]);
-  if (c.contains("gamma_initializer")) o.gamma_initializer = initializers::get(c["gamma_initializer"]);
-  o.beta_regularizer = regularizers::get(c.value("beta_regularizer", Config()));
-  o.gamma_regularizer = regularizers::get(c.value("gamma_regularizer", Config()));
-  o.name = c.value("name", std::string());
-  auto layer = std::make_shared<GroupNormalization>(o);
-  layer->set_trainable(c.value("trainable", true));
-  return layer;
-}
+LayerPtr GroupNormalization::from_config(const Config& c) { return registry().create("GroupNormalization", c); }
 
 }  // namespace temper::layers

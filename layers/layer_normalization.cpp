@@ -2,17 +2,15 @@
 
 #include <algorithm>
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
 namespace {
-
-void check_no_constraint(const Config& c, const char* key) {
-  if (c.contains(key) && !c[key].is_null())
-    throw ConfigError(std::string("LayerNormalization: ") + key + " is not supported (only null), got " + c[key].dump());
-}
 
 std::string axes_text(const std::vector<int>& axes) {
   std::string s = "[";
@@ -24,14 +22,34 @@ std::string axes_text(const std::vector<int>& axes) {
   return s;
 }
 
+const LayerRegistration<LayerNormalization> registered{{"LayerNormalization"}};
+
 }  // namespace
+
+const Arguments<LayerNormalization::Options>& LayerNormalization::arguments() {
+  using O = Options;
+  static const auto args =
+      Arguments<O>("LayerNormalization")
+          .add("axis", &O::axis,
+               Check<std::vector<int>>{"an axis or a non-empty list of axes",
+                                       [](const std::vector<int>& v) { return !v.empty(); }})
+          .add("epsilon", &O::epsilon, positive_number())
+          .add("center", &O::center)
+          .add("scale", &O::scale)
+          .add("rms_scaling", &O::rms_scaling)  // Keras 3.4+ writes it; older files mean false
+          .add("beta_initializer", &O::beta_initializer)
+          .add("gamma_initializer", &O::gamma_initializer)
+          .add("beta_regularizer", &O::beta_regularizer)
+          .add("gamma_regularizer", &O::gamma_regularizer)
+          .add("beta_constraint", &O::beta_constraint)
+          .add("gamma_constraint", &O::gamma_constraint);
+  return args;
+}
 
 LayerNormalization::LayerNormalization() : LayerNormalization(Options{}) {}
 
 LayerNormalization::LayerNormalization(Options o) : Layer(o.name), options_(std::move(o)) {
-  if (options_.axis.empty()) throw ValueError("LayerNormalization: axis must name at least one axis, got []");
-  if (!(options_.epsilon > 0.0))
-    throw ValueError("LayerNormalization: epsilon must be > 0, got " + std::to_string(options_.epsilon));
+  arguments().validate(options_);
 }
 
 std::vector<int> LayerNormalization::axes_for(std::size_t rank) const {
@@ -77,10 +95,14 @@ void LayerNormalization::build(const Shape& input_shape) {
                        ", got input shape " + shape_to_string(input_shape));
     ps.push_back(d);
   }
-  if (options_.scale || options_.rms_scaling)
+  if (options_.scale || options_.rms_scaling) {
     gamma_ = add_weight("gamma", ps, options_.gamma_initializer, options_.gamma_regularizer);
-  if (options_.center && !options_.rms_scaling)
+    gamma_->constraint = options_.gamma_constraint;
+  }
+  if (options_.center && !options_.rms_scaling) {
     beta_ = add_weight("beta", ps, options_.beta_initializer, options_.beta_regularizer);
+    beta_->constraint = options_.beta_constraint;
+  }
   set_built(input_shape);
 }
 
@@ -104,43 +126,10 @@ Tensor LayerNormalization::call(const Tensor& x, bool) {
 
 Config LayerNormalization::get_config() const {
   Config c = base_config();
-  if (options_.axis.size() == 1) c["axis"] = options_.axis[0];
-  else c["axis"] = options_.axis;
-  c["epsilon"] = options_.epsilon;
-  c["center"] = options_.center;
-  c["scale"] = options_.scale;
-  c["rms_scaling"] = options_.rms_scaling;
-  c["beta_initializer"] = options_.beta_initializer.get_config();
-  c["gamma_initializer"] = options_.gamma_initializer.get_config();
-  c["beta_regularizer"] = options_.beta_regularizer.get_config();
-  c["gamma_regularizer"] = options_.gamma_regularizer.get_config();
-  c["beta_constraint"] = nullptr;
-  c["gamma_constraint"] = nullptr;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr LayerNormalization::from_config(const Config& c) {
-  check_no_constraint(c, "beta_constraint");
-  check_no_constraint(c, "gamma_constraint");
-  Options o;
-  if (c.contains("axis")) {
-    const Config& a = c["axis"];
-    if (a.is_number_integer()) o.axis = {a.get<int>()};
-    else if (a.is_array()) o.axis = a.get<std::vector<int>>();
-    else throw ConfigError("LayerNormalization: axis must be an integer or a list of integers, got " + a.dump());
-  }
-  o.epsilon = c.value("epsilon", 1e-3);
-  o.center = c.value("center", true);
-  o.scale = c.value("scale", true);
-  o.rms_scaling = c.value("rms_scaling", false);
-  if (c.contains("beta_initializer")) o.beta_initializer = initializers::get(c["beta_initializer"]);
-  if (c.contains("gamma_initializer")) o.gamma_initializer = initializers::get(c["gamma_initializer"]);
-  o.beta_regularizer = regularizers::get(c.value("beta_regularizer", Config()));
-  o.gamma_regularizer = regularizers::get(c.value("gamma_regularizer", Config()));
-  o.name = c.value("name", std::string());
-  auto layer = std::make_shared<LayerNormalization>(o);
-  layer->set_trainable(c.value("trainable", true));
-  return layer;
-}
+LayerPtr LayerNormalization::from_config(const Config& c) { return registry().create("LayerNormalization", c); }
 
 }  // namespace temper::layers

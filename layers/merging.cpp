@@ -4,7 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
@@ -85,19 +88,16 @@ Tensor Merge::finish(const Tensor& merged, std::size_t) const { return merged; }
 
 Config Merge::get_config() const { return base_config(); }
 
-namespace {
-template <class L>
-LayerPtr merge_from_config(const Config& c) {
-  return std::make_shared<L>(MergeOptions{c.value("name", std::string())});
-}
-}  // namespace
-
+// The element-wise merges take only the base keys (Keras: Merge(**kwargs)).
 #define TEMPER_MERGE_IMPL(NAME, EXPR, MAX)                                                 \
-  LayerPtr NAME::from_config(const Config& c) {                                            \
-    auto l = merge_from_config<NAME>(c);                                                   \
-    l->set_trainable(c.value("trainable", true));                                          \
-    return l;                                                                              \
+  const Arguments<MergeOptions>& NAME::arguments() {                                       \
+    static const auto args = Arguments<MergeOptions>(#NAME);                               \
+    return args;                                                                           \
   }                                                                                        \
+  namespace {                                                                              \
+  const LayerRegistration<NAME> registered_##NAME{{#NAME}};                                \
+  }                                                                                        \
+  LayerPtr NAME::from_config(const Config& c) { return registry().create(#NAME, c); }      \
   Tensor NAME::merge(const Tensor& a, const Tensor& b) const { return EXPR; }              \
   std::size_t NAME::max_inputs() const { return MAX; }
 
@@ -108,11 +108,14 @@ TEMPER_MERGE_IMPL(Maximum, ops::maximum(a, b), 0)
 TEMPER_MERGE_IMPL(Minimum, ops::minimum(a, b), 0)
 #undef TEMPER_MERGE_IMPL
 
-LayerPtr Average::from_config(const Config& c) {
-  auto l = merge_from_config<Average>(c);
-  l->set_trainable(c.value("trainable", true));
-  return l;
+const Arguments<MergeOptions>& Average::arguments() {
+  static const auto args = Arguments<MergeOptions>("Average");
+  return args;
 }
+namespace {
+const LayerRegistration<Average> registered_Average{{"Average"}};
+}  // namespace
+LayerPtr Average::from_config(const Config& c) { return registry().create("Average", c); }
 Tensor Average::merge(const Tensor& a, const Tensor& b) const { return ops::add(a, b); }
 
 Tensor Average::finish(const Tensor& m, std::size_t n) const {
@@ -120,7 +123,18 @@ Tensor Average::finish(const Tensor& m, std::size_t n) const {
 }
 
 // ---- Concatenate ---------------------------------------------------------------------------
-Concatenate::Concatenate(ConcatenateOptions options) : Layer(options.name), options_(std::move(options)) {}
+const Arguments<ConcatenateOptions>& Concatenate::arguments() {
+  using O = ConcatenateOptions;
+  static const auto args = Arguments<O>("Concatenate").add("axis", &O::axis);
+  return args;
+}
+namespace {
+const LayerRegistration<Concatenate> registered_Concatenate{{"Concatenate"}};
+}  // namespace
+
+Concatenate::Concatenate(ConcatenateOptions options) : Layer(options.name), options_(std::move(options)) {
+  arguments().validate(options_);
+}
 Concatenate::Concatenate(int axis) : Concatenate(ConcatenateOptions{axis, ""}) {}
 
 Tensor Concatenate::call(const Tensor&, bool) {
@@ -170,22 +184,28 @@ Tensor Concatenate::call_multi(const std::vector<Tensor>& inputs, bool) {
 
 Config Concatenate::get_config() const {
   Config c = base_config();
-  c["axis"] = options_.axis;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Concatenate::from_config(const Config& c) {
-  auto l = std::make_shared<Concatenate>(ConcatenateOptions{c.value("axis", -1), c.value("name", std::string())});
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
+LayerPtr Concatenate::from_config(const Config& c) { return registry().create("Concatenate", c); }
 
 // ---- Dot -----------------------------------------------------------------------------------
-Dot::Dot(DotOptions options) : Layer(options.name), options_(std::move(options)) {
-  if (options_.axes.empty() || options_.axes.size() > 2)
-    throw ValueError("Dot: axes must be one axis or a pair of axes, got " + std::to_string(options_.axes.size()) +
-                     " values");
+const Arguments<DotOptions>& Dot::arguments() {
+  using O = DotOptions;
+  static const auto args =
+      Arguments<O>("Dot")
+          .required("axes", &O::axes,
+                    Check<std::vector<int>>{"one axis or a pair of axes (one per input)",
+                                            [](const std::vector<int>& a) { return a.size() == 1 || a.size() == 2; }})
+          .add("normalize", &O::normalize);
+  return args;
 }
+namespace {
+const LayerRegistration<Dot> registered_Dot{{"Dot"}};
+}  // namespace
+
+Dot::Dot(DotOptions options) : Layer(options.name), options_(std::move(options)) { arguments().validate(options_); }
 Dot::Dot(int axes, bool normalize) : Dot(DotOptions{{axes}, normalize, ""}) {}
 
 Tensor Dot::call(const Tensor&, bool) {
@@ -250,24 +270,10 @@ Tensor Dot::call_multi(const std::vector<Tensor>& inputs, bool) {
 
 Config Dot::get_config() const {
   Config c = base_config();
-  c["axes"] = options_.axes.size() == 1 ? Config(options_.axes[0]) : Config(options_.axes);
-  c["normalize"] = options_.normalize;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Dot::from_config(const Config& c) {
-  DotOptions o;
-  if (c.contains("axes")) {
-    if (c["axes"].is_array())
-      o.axes = c["axes"].get<std::vector<int>>();
-    else
-      o.axes = {c["axes"].get<int>()};
-  }
-  o.normalize = c.value("normalize", false);
-  o.name = c.value("name", std::string());
-  auto l = std::make_shared<Dot>(o);
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
+LayerPtr Dot::from_config(const Config& c) { return registry().create("Dot", c); }
 
 }  // namespace temper::layers

@@ -1,8 +1,11 @@
-// pooling.cpp — MaxPooling1D/2D, AveragePooling1D/2D and the global pooling layers.
+// pooling.cpp — Pooling<Rank, Kind> (MaxPooling1D/2D/3D, AveragePooling1D/2D/3D) and the global
+// pooling layers (GlobalAverage/GlobalMaxPooling1D/2D/3D).
 #include "temper/layers/pooling.hpp"
 
 #include "layers/conv_common.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
@@ -10,193 +13,156 @@ namespace temper::layers {
 using namespace conv_detail;
 
 namespace {
-void check_rank(const Shape& s, std::size_t rank, const char* layout, const std::string& who) {
-  if (s.size() == rank) return;
-  std::string m = who;
-  m += " expects inputs of rank ";
-  m += std::to_string(rank);
-  m += " ";
-  m += layout;
-  m += ", got shape ";
-  m += shape_to_string(s);
-  throw ShapeError(m);
+
+template <int R, PoolKind K> std::string pooling_name(bool global) {
+  std::string n = global ? "Global" : "";
+  n += K == PoolKind::max ? "MaxPooling" : "AveragePooling";
+  n += std::to_string(R);
+  n += 'D';
+  return n;
 }
 
-std::string pool_too_small(const std::string& who, const Shape& in, const Shape& out, const std::string& pool,
-                           const std::string& padding) {
-  std::string m = who;
-  m += ": input shape ";
-  m += shape_to_string(in);
-  m += " is too small for pool_size ";
-  m += pool;
-  m += " with padding \"";
-  m += padding;
-  m += "\": the output shape would be ";
-  m += shape_to_string(out);
-  return m;
+/// 3-D pooling from the 2-D and 1-D ops: each depth slice is pooled over height and width,
+/// then each (height, width, channel) column over depth. A box window's max is the max of
+/// its rows' maxima, and its mean (with Keras's "same" border rule) the mean of their means.
+template <PoolKind K> Tensor pool3d(const Tensor& x, Size3 k, Size3 s, const std::string& padding) {
+  const Shape& xs = x.shape();  // (N, D, H, W, C)
+  const std::int64_t N = xs[0], D = xs[1];
+  Tensor y = ops::reshape(x, {N * D, xs[2], xs[3], xs[4]});
+  y = K == PoolKind::max ? ops::max_pool2d(y, Size2(k.h, k.w), Size2(s.h, s.w), padding)
+                         : ops::avg_pool2d(y, Size2(k.h, k.w), Size2(s.h, s.w), padding);
+  const Shape ys = y.shape();  // (N * D, OH, OW, C)
+  y = ops::reshape(y, {N, D, ys[1] * ys[2] * ys[3]});
+  y = K == PoolKind::max ? ops::max_pool1d(y, k.d, s.d, padding) : ops::avg_pool1d(y, k.d, s.d, padding);
+  return ops::reshape(y, {N, y.shape()[1], ys[1], ys[2], ys[3]});
 }
+
 }  // namespace
 
-// ---- Pooling2D -------------------------------------------------------------------------------
-Pooling2D::Pooling2D(Options o, bool is_max) : Layer(o.name), options_(std::move(o)), is_max_(is_max) {
-  const std::string who = is_max ? "MaxPooling2D" : "AveragePooling2D";
-  check_positive(options_.pool_size, "pool_size", who);
-  if (options_.strides) check_positive(*options_.strides, "strides", who);
-  options_.padding = check_padding(options_.padding, who, false);
-  check_data_format(options_.data_format, who);
+// ---- Pooling<R, K> ----------------------------------------------------------------------------
+template <int R, PoolKind K> const Arguments<PoolingOptions<R>>& Pooling<R, K>::arguments() {
+  using O = Options;
+  using S = SizeN<R>;
+  static const auto args = Arguments<O>(pooling_name<R, K>(false))
+                               .add("pool_size", &O::pool_size, positive_sizes<S>())
+                               .add("padding", &O::padding, padding_names(false))
+                               .add("strides", &O::strides, positive_sizes_or_null<S>())
+                               .add("data_format", &O::data_format, channels_last());
+  return args;
 }
 
-Shape Pooling2D::compute_output_shape(const Shape& s) const {
-  check_rank(s, 4, "(batch, height, width, channels)", describe());
-  const Size2 k = options_.pool_size, st = strides();
-  const std::int64_t oh = s[1] < 0 ? -1 : ops::conv_output_length(s[1], k.h, options_.padding, st.h);
-  const std::int64_t ow = s[2] < 0 ? -1 : ops::conv_output_length(s[2], k.w, options_.padding, st.w);
-  Shape out{s[0], oh, ow, s[3]};
-  if ((s[1] >= 0 && oh <= 0) || (s[2] >= 0 && ow <= 0))
-    throw ShapeError(pool_too_small(describe(), s, out, size2_text(k), options_.padding));
-  return out;
+template <int R, PoolKind K> Pooling<R, K>::Pooling(Options o) : Layer(o.name), options_(std::move(o)) {
+  check_data_format(options_.data_format, arguments().owner());
+  arguments().validate(options_);
+  options_.padding = lower(options_.padding);
+  if (!options_.strides) options_.strides = options_.pool_size;  // as Keras stores them
 }
 
-Tensor Pooling2D::call(const Tensor& x, bool) {
+template <int R, PoolKind K> std::string Pooling<R, K>::class_name() const { return pooling_name<R, K>(false); }
+
+template <int R, PoolKind K> Shape Pooling<R, K>::compute_output_shape(const Shape& s) const {
+  check_rank(s, R + 2, describe());
+  const auto k = axes_of(options_.pool_size);
+  std::array<std::int64_t, R> d;
+  d.fill(1);
+  return window_output(s, k, axes_of(strides()), d, options_.padding, s.back(), describe(), "pool_size");
+}
+
+template <int R, PoolKind K> Tensor Pooling<R, K>::call(const Tensor& x, bool) {
   compute_output_shape(x.shape());
-  return is_max_ ? ops::max_pool2d(x, options_.pool_size, strides(), options_.padding)
-                 : ops::avg_pool2d(x, options_.pool_size, strides(), options_.padding);
+  const auto& k = options_.pool_size;
+  const auto st = strides();
+  const std::string& p = options_.padding;
+  constexpr bool is_max = K == PoolKind::max;
+  if constexpr (R == 1) return is_max ? ops::max_pool1d(x, k, st, p) : ops::avg_pool1d(x, k, st, p);
+  else if constexpr (R == 2) return is_max ? ops::max_pool2d(x, k, st, p) : ops::avg_pool2d(x, k, st, p);
+  else return pool3d<K>(x, k, st, p);
 }
 
-Config Pooling2D::get_config() const {
+template <int R, PoolKind K> Config Pooling<R, K>::get_config() const {
   Config c = base_config();
-  c["pool_size"] = size2_json(options_.pool_size);
-  c["padding"] = options_.padding;
-  c["strides"] = size2_json(strides());
-  c["data_format"] = options_.data_format;
+  arguments().write(options_, c);
   return c;
 }
 
-Pooling2D::Options Pooling2D::read_config(const Config& c, const std::string& who) {
-  Options o;
-  o.pool_size = read_size2(c, "pool_size", 2, who);
-  if (c.contains("strides") && !c["strides"].is_null()) o.strides = read_size2(c, "strides", 1, who);
-  o.padding = c.value("padding", std::string("valid"));
-  o.data_format = c.value("data_format", std::string("channels_last"));
-  o.name = c.value("name", std::string());
-  return o;
+template <int R, PoolKind K> LayerPtr Pooling<R, K>::from_config(const Config& c) {
+  return registry().create(pooling_name<R, K>(false), c);
 }
 
-LayerPtr MaxPooling2D::from_config(const Config& c) {
-  auto l = std::make_shared<MaxPooling2D>(read_config(c, "MaxPooling2D"));
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
+template class Pooling<1, PoolKind::max>;
+template class Pooling<2, PoolKind::max>;
+template class Pooling<3, PoolKind::max>;
+template class Pooling<1, PoolKind::average>;
+template class Pooling<2, PoolKind::average>;
+template class Pooling<3, PoolKind::average>;
 
-LayerPtr AveragePooling2D::from_config(const Config& c) {
-  auto l = std::make_shared<AveragePooling2D>(read_config(c, "AveragePooling2D"));
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
+namespace {
+const LayerRegistration<MaxPooling1D> max1_registered{{"MaxPooling1D", "MaxPool1D"}};
+const LayerRegistration<MaxPooling2D> max2_registered{{"MaxPooling2D", "MaxPool2D"}};
+const LayerRegistration<MaxPooling3D> max3_registered{{"MaxPooling3D", "MaxPool3D"}};
+const LayerRegistration<AveragePooling1D> avg1_registered{{"AveragePooling1D", "AvgPool1D"}};
+const LayerRegistration<AveragePooling2D> avg2_registered{{"AveragePooling2D", "AvgPool2D"}};
+const LayerRegistration<AveragePooling3D> avg3_registered{{"AveragePooling3D", "AvgPool3D"}};
+}  // namespace
 
-// ---- Pooling1D -------------------------------------------------------------------------------
-Pooling1D::Pooling1D(Options o, bool is_max) : Layer(o.name), options_(std::move(o)), is_max_(is_max) {
-  const std::string who = is_max ? "MaxPooling1D" : "AveragePooling1D";
-  check_positive(options_.pool_size, "pool_size", who);
-  if (options_.strides) check_positive(*options_.strides, "strides", who);
-  options_.padding = check_padding(options_.padding, who, false);
-  check_data_format(options_.data_format, who);
-}
-
-Shape Pooling1D::compute_output_shape(const Shape& s) const {
-  check_rank(s, 3, "(batch, steps, channels)", describe());
-  const std::int64_t ol =
-      s[1] < 0 ? -1 : ops::conv_output_length(s[1], options_.pool_size, options_.padding, strides());
-  Shape out{s[0], ol, s[2]};
-  if (s[1] >= 0 && ol <= 0)
-    throw ShapeError(pool_too_small(describe(), s, out, "(" + std::to_string(options_.pool_size) + ",)",
-                                    options_.padding));
-  return out;
-}
-
-Tensor Pooling1D::call(const Tensor& x, bool) {
-  compute_output_shape(x.shape());
-  return is_max_ ? ops::max_pool1d(x, options_.pool_size, strides(), options_.padding)
-                 : ops::avg_pool1d(x, options_.pool_size, strides(), options_.padding);
-}
-
-Config Pooling1D::get_config() const {
-  Config c = base_config();
-  c["pool_size"] = size1_json(options_.pool_size);
-  c["padding"] = options_.padding;
-  c["strides"] = size1_json(strides());
-  c["data_format"] = options_.data_format;
-  return c;
-}
-
-Pooling1D::Options Pooling1D::read_config(const Config& c, const std::string& who) {
-  Options o;
-  o.pool_size = read_size1(c, "pool_size", 2, who);
-  if (c.contains("strides") && !c["strides"].is_null()) o.strides = read_size1(c, "strides", 1, who);
-  o.padding = c.value("padding", std::string("valid"));
-  o.data_format = c.value("data_format", std::string("channels_last"));
-  o.name = c.value("name", std::string());
-  return o;
-}
-
-LayerPtr MaxPooling1D::from_config(const Config& c) {
-  auto l = std::make_shared<MaxPooling1D>(read_config(c, "MaxPooling1D"));
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
-
-LayerPtr AveragePooling1D::from_config(const Config& c) {
-  auto l = std::make_shared<AveragePooling1D>(read_config(c, "AveragePooling1D"));
-  l->set_trainable(c.value("trainable", true));
-  return l;
-}
-
-// ---- global pooling --------------------------------------------------------------------------
-GlobalPooling::GlobalPooling(Options o, bool is_max, int rank)
-    : Layer(o.name), options_(std::move(o)), is_max_(is_max), rank_(rank) {
-  check_data_format(options_.data_format, rank == 3 ? "GlobalPooling1D" : "GlobalPooling2D");
+// ---- global pooling ---------------------------------------------------------------------------
+GlobalPooling::GlobalPooling(Options o, PoolKind kind, int rank, const Arguments<Options>& args)
+    : Layer(o.name), args_(&args), options_(std::move(o)), kind_(kind), rank_(rank) {
+  check_data_format(options_.data_format, args.owner());
+  args.validate(options_);
 }
 
 Shape GlobalPooling::compute_output_shape(const Shape& s) const {
-  check_rank(s, static_cast<std::size_t>(rank_),
-             rank_ == 3 ? "(batch, steps, channels)" : "(batch, height, width, channels)", describe());
+  check_rank(s, static_cast<std::size_t>(rank_ + 2), describe());
   Shape out{s[0]};
   if (options_.keepdims)
-    for (int i = 1; i + 1 < rank_; ++i) out.push_back(1);
+    for (int i = 0; i < rank_; ++i) out.push_back(1);
   out.push_back(s.back());
   return out;
 }
 
 Tensor GlobalPooling::call(const Tensor& x, bool) {
   compute_output_shape(x.shape());
-  return is_max_ ? ops::global_max_pool(x, options_.keepdims) : ops::global_avg_pool(x, options_.keepdims);
+  return kind_ == PoolKind::max ? ops::global_max_pool(x, options_.keepdims)
+                                : ops::global_avg_pool(x, options_.keepdims);
 }
 
 Config GlobalPooling::get_config() const {
   Config c = base_config();
-  c["data_format"] = options_.data_format;
-  c["keepdims"] = options_.keepdims;
+  args_->write(options_, c);
   return c;
 }
 
-GlobalPooling::Options GlobalPooling::read_config(const Config& c, const std::string&) {
-  Options o;
-  o.data_format = c.value("data_format", std::string("channels_last"));
-  o.keepdims = c.value("keepdims", false);
-  o.name = c.value("name", std::string());
-  return o;
+template <int R, PoolKind K> const Arguments<GlobalPoolingOptions>& GlobalPoolingND<R, K>::arguments() {
+  using O = GlobalPoolingOptions;
+  static const auto args = Arguments<O>(pooling_name<R, K>(true))
+                               .add("data_format", &O::data_format, channels_last())
+                               .add("keepdims", &O::keepdims);
+  return args;
 }
 
-#define TEMPER_GLOBAL_POOL_FROM_CONFIG(Cls)                          \
-  LayerPtr Cls::from_config(const Config& c) {                       \
-    auto l = std::make_shared<Cls>(read_config(c, #Cls));           \
-    l->set_trainable(c.value("trainable", true));                    \
-    return l;                                                        \
-  }
-TEMPER_GLOBAL_POOL_FROM_CONFIG(GlobalAveragePooling1D)
-TEMPER_GLOBAL_POOL_FROM_CONFIG(GlobalAveragePooling2D)
-TEMPER_GLOBAL_POOL_FROM_CONFIG(GlobalMaxPooling1D)
-TEMPER_GLOBAL_POOL_FROM_CONFIG(GlobalMaxPooling2D)
-#undef TEMPER_GLOBAL_POOL_FROM_CONFIG
+template <int R, PoolKind K> std::string GlobalPoolingND<R, K>::class_name() const {
+  return pooling_name<R, K>(true);
+}
+
+template <int R, PoolKind K> LayerPtr GlobalPoolingND<R, K>::from_config(const Config& c) {
+  return registry().create(pooling_name<R, K>(true), c);
+}
+
+template class GlobalPoolingND<1, PoolKind::average>;
+template class GlobalPoolingND<2, PoolKind::average>;
+template class GlobalPoolingND<3, PoolKind::average>;
+template class GlobalPoolingND<1, PoolKind::max>;
+template class GlobalPoolingND<2, PoolKind::max>;
+template class GlobalPoolingND<3, PoolKind::max>;
+
+namespace {
+const LayerRegistration<GlobalAveragePooling1D> gavg1_registered{{"GlobalAveragePooling1D", "GlobalAvgPool1D"}};
+const LayerRegistration<GlobalAveragePooling2D> gavg2_registered{{"GlobalAveragePooling2D", "GlobalAvgPool2D"}};
+const LayerRegistration<GlobalAveragePooling3D> gavg3_registered{{"GlobalAveragePooling3D", "GlobalAvgPool3D"}};
+const LayerRegistration<GlobalMaxPooling1D> gmax1_registered{{"GlobalMaxPooling1D", "GlobalMaxPool1D"}};
+const LayerRegistration<GlobalMaxPooling2D> gmax2_registered{{"GlobalMaxPooling2D", "GlobalMaxPool2D"}};
+const LayerRegistration<GlobalMaxPooling3D> gmax3_registered{{"GlobalMaxPooling3D", "GlobalMaxPool3D"}};
+}  // namespace
 
 }  // namespace temper::layers

@@ -1,22 +1,32 @@
 #include "temper/layers/reshape.hpp"
 
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
-Reshape::Reshape(Options o) : Layer(o.name), options_(std::move(o)) {
-  int unknown = 0;
-  for (auto d : options_.target_shape) {
-    if (d == -1) ++unknown;
-    else if (d <= 0)
-      throw ValueError("Reshape: target_shape " + shape_to_string(options_.target_shape) +
-                       " has an invalid extent (use positive integers and at most one -1)");
-  }
-  if (unknown > 1)
-    throw ValueError("Reshape: target_shape " + shape_to_string(options_.target_shape) +
-                     " may contain at most one -1");
+const Arguments<Reshape::Options>& Reshape::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("Reshape").required(
+      "target_shape", &O::target_shape,
+      Check<Shape>{"a list of positive integers with at most one -1 (an extent to infer)", [](const Shape& s) {
+                     int unknown = 0;
+                     for (auto d : s) {
+                       if (d == -1) ++unknown;
+                       else if (d <= 0) return false;
+                     }
+                     return unknown <= 1;
+                   }});
+  return args;
 }
+
+namespace {
+const LayerRegistration<Reshape> registered{{"Reshape"}};
+}  // namespace
+
+Reshape::Reshape(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
 
 Shape Reshape::compute_output_shape(const Shape& s) const {
   if (s.empty()) throw ShapeError(describe() + " needs inputs with a batch axis");
@@ -57,13 +67,10 @@ Tensor Reshape::call(const Tensor& x, bool) {
 
 Config Reshape::get_config() const {
   Config c = base_config();
-  c["target_shape"] = options_.target_shape;
+  arguments().write(options_, c);
   return c;
 }
 
-LayerPtr Reshape::from_config(const Config& c) {
-  if (!c.contains("target_shape")) throw ConfigError("Reshape config is missing 'target_shape'");
-  return std::make_shared<Reshape>(Options{c["target_shape"].get<Shape>(), c.value("name", std::string())});
-}
+LayerPtr Reshape::from_config(const Config& c) { return registry().create("Reshape", c); }
 
 }  // namespace temper::layers

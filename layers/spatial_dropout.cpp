@@ -1,15 +1,50 @@
 #include "temper/layers/spatial_dropout.hpp"
 
+#include "layers/layer_arguments.hpp"
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
+#include "temper/layers.hpp"
 #include "temper/ops.hpp"
 
 namespace temper::layers {
 
+namespace {
+
+// Keras 3: SpatialDropout1D(rate, seed); 2D/3D add data_format. tf.keras 2 inherits Dropout's
+// noise_shape (always null for these layers) and writes no data_format.
+Arguments<SpatialDropoutOptions> spatial_dropout_arguments(const char* cls, bool data_format) {
+  using O = SpatialDropoutOptions;
+  auto args = Arguments<O>(cls).required("rate", &O::rate, in_range(0.0, 1.0)).add("seed", &O::seed);
+  if (data_format)
+    args = std::move(args).add("data_format", &O::data_format, one_of({"channels_last", "channels_first"}));
+  return std::move(args).unsupported("noise_shape", nullptr, Effect::training_only, false);
+}
+
+const LayerRegistration<SpatialDropout1D> registered_1d{{"SpatialDropout1D"}};
+const LayerRegistration<SpatialDropout2D> registered_2d{{"SpatialDropout2D"}};
+const LayerRegistration<SpatialDropout3D> registered_3d{{"SpatialDropout3D"}};
+
+}  // namespace
+
+const Arguments<SpatialDropoutOptions>& SpatialDropout1D::arguments() {
+  static const auto args = spatial_dropout_arguments("SpatialDropout1D", false);
+  return args;
+}
+const Arguments<SpatialDropoutOptions>& SpatialDropout2D::arguments() {
+  static const auto args = spatial_dropout_arguments("SpatialDropout2D", true);
+  return args;
+}
+const Arguments<SpatialDropoutOptions>& SpatialDropout3D::arguments() {
+  static const auto args = spatial_dropout_arguments("SpatialDropout3D", true);
+  return args;
+}
+
 SpatialDropoutBase::SpatialDropoutBase(Options o, int rank)
     : Layer(o.name), options_(std::move(o)), rank_(rank) {
   const std::string cls = "SpatialDropout" + std::to_string(rank - 2) + "D";
-  if (!(options_.rate >= 0.0 && options_.rate < 1.0))
-    throw ValueError(cls + ": rate must be in [0, 1), got " + std::to_string(options_.rate));
+  (rank == 3 ? SpatialDropout1D::arguments()
+             : rank == 4 ? SpatialDropout2D::arguments() : SpatialDropout3D::arguments())
+      .validate(options_);
   if (options_.data_format != "channels_last" && options_.data_format != "channels_first")
     throw ValueError(cls + ": data_format must be \"channels_last\" or \"channels_first\", got \"" +
                      options_.data_format + "\"");
@@ -38,47 +73,28 @@ Tensor SpatialDropoutBase::call(const Tensor& x, bool training) {
 }
 
 Config SpatialDropoutBase::get_config() const {
-  // Keras's BaseSpatialDropout.get_config: rate, seed, name, dtype (+ data_format for 2D/3D).
+  // Keras's BaseSpatialDropout.get_config: rate, seed, name, dtype (+ data_format for 2D/3D),
+  // without the base class's keys (no trainable).
   Config c;
-  c["rate"] = options_.rate;
-  c["seed"] = options_.seed ? Config(*options_.seed) : Config(nullptr);
   c["name"] = name();
   c["dtype"] = "float32";
-  c["data_format"] = options_.data_format;
+  (rank_ == 3 ? SpatialDropout1D::arguments()
+              : rank_ == 4 ? SpatialDropout2D::arguments() : SpatialDropout3D::arguments())
+      .write(options_, c);
   return c;
-}
-
-SpatialDropoutBase::Options SpatialDropoutBase::options_from_config(const Config& c, const char* cls) {
-  if (!c.contains("rate")) throw ConfigError(std::string(cls) + " config is missing 'rate'");
-  Options o;
-  o.rate = c["rate"].get<double>();
-  if (c.contains("seed") && !c["seed"].is_null()) o.seed = c["seed"].get<std::uint64_t>();
-  if (c.contains("data_format") && !c["data_format"].is_null()) o.data_format = c["data_format"].get<std::string>();
-  o.name = c.value("name", std::string());
-  return o;
 }
 
 SpatialDropout1D::SpatialDropout1D(Options o) : SpatialDropoutBase(std::move(o), 3) {}
 SpatialDropout1D::SpatialDropout1D(double rate) : SpatialDropout1D(Options{.rate = rate}) {}
-Config SpatialDropout1D::get_config() const {
-  Config c = SpatialDropoutBase::get_config();
-  c.erase("data_format");
-  return c;
-}
-LayerPtr SpatialDropout1D::from_config(const Config& c) {
-  return std::make_shared<SpatialDropout1D>(options_from_config(c, "SpatialDropout1D"));
-}
+Config SpatialDropout1D::get_config() const { return SpatialDropoutBase::get_config(); }
+LayerPtr SpatialDropout1D::from_config(const Config& c) { return registry().create("SpatialDropout1D", c); }
 
 SpatialDropout2D::SpatialDropout2D(Options o) : SpatialDropoutBase(std::move(o), 4) {}
 SpatialDropout2D::SpatialDropout2D(double rate) : SpatialDropout2D(Options{.rate = rate}) {}
-LayerPtr SpatialDropout2D::from_config(const Config& c) {
-  return std::make_shared<SpatialDropout2D>(options_from_config(c, "SpatialDropout2D"));
-}
+LayerPtr SpatialDropout2D::from_config(const Config& c) { return registry().create("SpatialDropout2D", c); }
 
 SpatialDropout3D::SpatialDropout3D(Options o) : SpatialDropoutBase(std::move(o), 5) {}
 SpatialDropout3D::SpatialDropout3D(double rate) : SpatialDropout3D(Options{.rate = rate}) {}
-LayerPtr SpatialDropout3D::from_config(const Config& c) {
-  return std::make_shared<SpatialDropout3D>(options_from_config(c, "SpatialDropout3D"));
-}
+LayerPtr SpatialDropout3D::from_config(const Config& c) { return registry().create("SpatialDropout3D", c); }
 
 }  // namespace temper::layers

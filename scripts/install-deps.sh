@@ -15,6 +15,9 @@ PACKAGES=(
   python3 python3-sklearn python3-h5py
   # The portability tests run the library on emulated older CPUs (no AVX; AVX2 without AVX-512).
   qemu-user
+  # scripts/fuzz.sh (run by CI): libFuzzer ships only with Clang; its runtime (and Clang's ASan
+  # and UBSan runtimes) are in libclang-rt-14-dev.
+  clang libclang-rt-14-dev
 )
 
 missing=()

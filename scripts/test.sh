@@ -2,7 +2,8 @@
 # One command: install what is missing, build with warnings as errors, run the whole test suite.
 # In CI (CI=true) or with TEMPER_SANITIZE_TESTS=1 it then also builds the tests with
 # AddressSanitizer + UBSan (Debug) and runs them again, and builds the thread pool and the
-# kernel tests with ThreadSanitizer and runs those (together about 20 more minutes on 2 cores).
+# kernel tests with ThreadSanitizer and runs those (together about 20 more minutes on 2 cores),
+# and fuzzes every reader of untrusted files for a minute each (scripts/fuzz.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -34,4 +35,9 @@ if [ "${CI:-}" = "true" ] || [ "${TEMPER_SANITIZE_TESTS:-0}" = "1" ]; then
       setarch "$(uname -m)" -R "$tsan/tests/$t" --minimal
   done
   echo "ThreadSanitizer: ${#tsan_tests[@]} test programs passed"
+
+  # Coverage-guided fuzzing of every untrusted-file reader (docs/reliability.md): a Clang
+  # build, then each libFuzzer harness for TEMPER_FUZZ_SECONDS (60), two at a time.
+  echo "== libFuzzer: the readers of untrusted files"
+  TEMPER_FUZZ_BUILD_DIR=${TEMPER_FUZZ_BUILD_DIR:-$root/build-fuzz} "$root/scripts/fuzz.sh"
 fi

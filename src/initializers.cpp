@@ -1,81 +1,273 @@
 #include "temper/initializers.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
-#include <map>
+#include <functional>
 
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
 #include "temper/names.hpp"
 #include "temper/ops.hpp"
+#include "temper/registry.hpp"
 
 namespace temper::initializers {
 
+InitializerFunction::~InitializerFunction() = default;
+
+Registry<InitializerFunction>& registry() {
+  static Registry<InitializerFunction> r("initializer");
+  return r;
+}
+
 namespace {
 
-// Keras's string aliases -> class names.
-const std::map<std::string, std::string>& aliases() {
-  static const std::map<std::string, std::string> a = {
-      {"glorot_uniform", "GlorotUniform"}, {"glorot_normal", "GlorotNormal"},
-      {"he_uniform", "HeUniform"},         {"he_normal", "HeNormal"},
-      {"lecun_uniform", "LecunUniform"},   {"lecun_normal", "LecunNormal"},
-      {"variance_scaling", "VarianceScaling"},
-      {"zeros", "Zeros"},                  {"zero", "Zeros"},
-      {"ones", "Ones"},                    {"one", "Ones"},
-      {"constant", "Constant"},            {"random_uniform", "RandomUniform"},
-      {"uniform", "RandomUniform"},        {"random_normal", "RandomNormal"},
-      {"normal", "RandomNormal"},          {"truncated_normal", "TruncatedNormal"},
-      {"orthogonal", "Orthogonal"},
-  };
-  return a;
-}
+using Ptr = std::shared_ptr<InitializerFunction>;
 
-const std::vector<std::string>& class_names() {
-  static const std::vector<std::string> c = {
-      "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
-      "VarianceScaling", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal",
-      "TruncatedNormal", "Orthogonal"};
-  return c;
-}
-
-Config seed_config(std::optional<std::uint64_t> seed) {
-  return seed ? Config(*seed) : Config(nullptr);
-}
-
-Config default_config(const std::string& cls) {
-  if (cls == "Zeros" || cls == "Ones") return Config::object();
-  if (cls == "Constant") return {{"value", 0.0}};
-  if (cls == "RandomUniform") return {{"minval", -0.05}, {"maxval", 0.05}, {"seed", nullptr}};
-  if (cls == "RandomNormal" || cls == "TruncatedNormal")
-    return {{"mean", 0.0}, {"stddev", 0.05}, {"seed", nullptr}};
-  if (cls == "Orthogonal") return {{"gain", 1.0}, {"seed", nullptr}};
-  if (cls == "VarianceScaling")
-    return {{"scale", 1.0}, {"mode", "fan_in"}, {"distribution", "truncated_normal"}, {"seed", nullptr}};
-  return {{"seed", nullptr}};
-}
-
-std::string resolve_class(const std::string& name) {
-  if (auto it = aliases().find(name); it != aliases().end()) return it->second;
-  for (const auto& c : class_names())
-    if (c == name) return c;
-  std::vector<std::string> known;
-  for (const auto& [k, v] : aliases()) known.push_back(k);
-  throw UnknownNameError(unknown_name_message("initializer", name, known));
-}
-
-struct Scaling {
-  double scale;
-  std::string mode, distribution;
+/// Registers one class: its Keras name and aliases, its argument table (which gives the
+/// accepted keys, the defaults, the type checks), and how to build it from the options read.
+template <class O> struct Registration {
+  Registration(std::vector<std::string> names, Arguments<O> args, std::function<Ptr(const O&)> make) {
+    auto table = std::make_shared<const Arguments<O>>(std::move(args));
+    Registry<InitializerFunction>::Entry e;
+    e.name = names.front();
+    e.aliases.assign(names.begin() + 1, names.end());
+    e.arguments = table->names();
+    e.make = [table, make = std::move(make)](ArgReader& r) { return make(table->read_all(r)); };
+    registry().add(std::move(e));
+  }
 };
 
-Scaling scaling_of(const std::string& cls, const Config& cfg) {
-  if (cls == "GlorotUniform") return {1.0, "fan_avg", "uniform"};
-  if (cls == "GlorotNormal") return {1.0, "fan_avg", "truncated_normal"};
-  if (cls == "HeUniform") return {2.0, "fan_in", "uniform"};
-  if (cls == "HeNormal") return {2.0, "fan_in", "truncated_normal"};
-  if (cls == "LecunUniform") return {1.0, "fan_in", "uniform"};
-  if (cls == "LecunNormal") return {1.0, "fan_in", "truncated_normal"};
-  return {cfg.value("scale", 1.0), cfg.value("mode", std::string("fan_in")),
-          cfg.value("distribution", std::string("truncated_normal"))};
+/// A draw with the initializer's own seed when it has one, else from the caller's stream.
+template <class F> Tensor seeded(const std::optional<std::int64_t>& seed, Generator& rng, F&& draw) {
+  if (!seed) return draw(rng);
+  Generator own(static_cast<std::uint64_t>(*seed));
+  return draw(own);
 }
+
+Config seed_json(const std::optional<std::int64_t>& seed) { return seed ? Config(*seed) : Config(nullptr); }
+
+// ---- VarianceScaling and its fixed-parameter subclasses ---------------------------------------
+
+using Axes = std::optional<std::vector<std::int64_t>>;
+
+struct VarianceScalingArgs {
+  double scale = 1.0;
+  std::string mode = "fan_in";
+  std::string distribution = "truncated_normal";
+  std::optional<std::int64_t> seed{};
+  Axes input_axes{}, output_axes{};  ///< Keras 3.15: the axes whose sizes make fan_in / fan_out
+};
+
+/// Keras compute_fans(shape, input_axes, output_axes): with both axis lists given, the fans are
+/// the products of those axes' sizes (negative axes count from the end).
+std::pair<double, double> fans_of(const Shape& shape, const Axes& in, const Axes& out) {
+  if (!in || !out) return compute_fans(shape);
+  const auto product = [&](const std::vector<std::int64_t>& axes) {
+    double p = 1;
+    const auto rank = static_cast<std::int64_t>(shape.size());
+    for (std::int64_t a : axes) {
+      const std::int64_t r = a < 0 ? a + rank : a;
+      if (r < 0 || r >= rank)
+        throw ShapeError("VarianceScaling: axis " + std::to_string(a) + " is out of range for shape " +
+                         shape_to_string(shape));
+      p *= static_cast<double>(shape[static_cast<std::size_t>(r)]);
+    }
+    return p;
+  };
+  return {product(*in), product(*out)};
+}
+
+void write_axes(Config& c, const VarianceScalingArgs& a) {
+  // Keras 3.15 writes both (null by default); they are written here only when set, so that
+  // configs stay what earlier Keras versions read.
+  if (a.input_axes) c["input_axes"] = *a.input_axes;
+  if (a.output_axes) c["output_axes"] = *a.output_axes;
+}
+
+class VarianceScalingInit final : public InitializerFunction {
+ public:
+  /// `fixed`: Glorot/He/Lecun, whose config is only the seed.
+  VarianceScalingInit(std::string cls, VarianceScalingArgs a, bool fixed)
+      : cls_(std::move(cls)), a_(std::move(a)), fixed_(fixed) {
+    for (auto& ch : a_.distribution) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (a_.distribution == "normal") a_.distribution = "truncated_normal";  // as Keras does
+    if (!(a_.scale > 0))
+      throw ValueError("VarianceScaling: scale must be a positive number, got " + Config(a_.scale).dump());
+    if (a_.mode != "fan_in" && a_.mode != "fan_out" && a_.mode != "fan_avg")
+      throw ValueError("VarianceScaling: mode must be one of fan_in, fan_out, fan_avg, got '" + a_.mode + "'");
+    if (a_.distribution != "truncated_normal" && a_.distribution != "untruncated_normal" &&
+        a_.distribution != "uniform")
+      throw ValueError("VarianceScaling: distribution must be one of truncated_normal, untruncated_normal, "
+                       "uniform, got '" + a_.distribution + "'");
+  }
+  Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
+    auto [fan_in, fan_out] = fans_of(shape, a_.input_axes, a_.output_axes);
+    const double n = a_.mode == "fan_in" ? fan_in : a_.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2.0;
+    const double scale = a_.scale / std::max(1.0, n);
+    return seeded(a_.seed, rng, [&](Generator& g) {
+      if (a_.distribution == "truncated_normal")
+        return ops::random_normal(shape, 0.0, std::sqrt(scale) / 0.87962566103423978, g, dtype, true);
+      if (a_.distribution == "uniform") {
+        const double limit = std::sqrt(3.0 * scale);
+        return ops::random_uniform(shape, -limit, limit, g, dtype);
+      }
+      return ops::random_normal(shape, 0.0, std::sqrt(scale), g, dtype);
+    });
+  }
+  std::string class_name() const override { return cls_; }
+  Config get_config() const override {
+    Config c = fixed_ ? Config{{"seed", seed_json(a_.seed)}}
+                      : Config{{"scale", a_.scale}, {"mode", a_.mode}, {"distribution", a_.distribution},
+                               {"seed", seed_json(a_.seed)}};
+    write_axes(c, a_);
+    return c;
+  }
+
+ private:
+  std::string cls_;
+  VarianceScalingArgs a_;
+  bool fixed_;
+};
+
+const Registration<VarianceScalingArgs> variance_scaling_registered{
+    {"VarianceScaling", "variance_scaling"},
+    Arguments<VarianceScalingArgs>("VarianceScaling")
+        .add("scale", &VarianceScalingArgs::scale)
+        .add("mode", &VarianceScalingArgs::mode)
+        .add("distribution", &VarianceScalingArgs::distribution)
+        .add("seed", &VarianceScalingArgs::seed)
+        .add("input_axes", &VarianceScalingArgs::input_axes)
+        .add("output_axes", &VarianceScalingArgs::output_axes),
+    [](const VarianceScalingArgs& a) -> Ptr { return std::make_shared<VarianceScalingInit>("VarianceScaling", a, false); }};
+
+struct SeedArgs {
+  std::optional<std::int64_t> seed{};
+  Axes input_axes{}, output_axes{};
+};
+
+/// Glorot/He/Lecun: VarianceScaling with fixed scale, mode and distribution.
+struct FixedScaling {
+  Registration<SeedArgs> registration;
+  FixedScaling(const std::string& cls, const std::string& alias, double scale, const char* mode, const char* dist)
+      : registration({cls, alias},
+                     Arguments<SeedArgs>(cls)
+                         .add("seed", &SeedArgs::seed)
+                         .add("input_axes", &SeedArgs::input_axes)
+                         .add("output_axes", &SeedArgs::output_axes),
+                     [cls, scale, mode, dist](const SeedArgs& a) -> Ptr {
+                       return std::make_shared<VarianceScalingInit>(
+                           cls, VarianceScalingArgs{scale, mode, dist, a.seed, a.input_axes, a.output_axes}, true);
+                     }) {}
+};
+const FixedScaling glorot_uniform_registered{"GlorotUniform", "glorot_uniform", 1.0, "fan_avg", "uniform"};
+const FixedScaling glorot_normal_registered{"GlorotNormal", "glorot_normal", 1.0, "fan_avg", "truncated_normal"};
+const FixedScaling he_uniform_registered{"HeUniform", "he_uniform", 2.0, "fan_in", "uniform"};
+const FixedScaling he_normal_registered{"HeNormal", "he_normal", 2.0, "fan_in", "truncated_normal"};
+const FixedScaling lecun_uniform_registered{"LecunUniform", "lecun_uniform", 1.0, "fan_in", "uniform"};
+const FixedScaling lecun_normal_registered{"LecunNormal", "lecun_normal", 1.0, "fan_in", "truncated_normal"};
+
+// ---- constants ---------------------------------------------------------------------------------
+
+struct NoArgs {};
+struct ConstantArgs {
+  double value = 0.0;
+};
+
+class ConstantInit final : public InitializerFunction {
+ public:
+  ConstantInit(std::string cls, double value) : cls_(std::move(cls)), value_(value) {}
+  Tensor operator()(const Shape& shape, Generator&, DType dtype) const override {
+    if (cls_ == "Zeros") return Tensor::zeros(shape, dtype);
+    if (cls_ == "Ones") return Tensor::ones(shape, dtype);
+    return Tensor::full(shape, value_, dtype);
+  }
+  std::string class_name() const override { return cls_; }
+  Config get_config() const override {
+    if (cls_ == "Constant") return {{"value", value_}};
+    return Config::object();
+  }
+
+ private:
+  std::string cls_;
+  double value_;
+};
+
+const Registration<NoArgs> zeros_registered{{"Zeros", "zeros", "zero"}, Arguments<NoArgs>("Zeros"),
+                                            [](const NoArgs&) -> Ptr { return std::make_shared<ConstantInit>("Zeros", 0.0); }};
+const Registration<NoArgs> ones_registered{{"Ones", "ones", "one"}, Arguments<NoArgs>("Ones"),
+                                           [](const NoArgs&) -> Ptr { return std::make_shared<ConstantInit>("Ones", 1.0); }};
+const Registration<ConstantArgs> constant_registered{
+    {"Constant", "constant"}, Arguments<ConstantArgs>("Constant").add("value", &ConstantArgs::value),
+    [](const ConstantArgs& a) -> Ptr { return std::make_shared<ConstantInit>("Constant", a.value); }};
+
+// ---- random ------------------------------------------------------------------------------------
+
+struct UniformArgs {
+  double minval = -0.05, maxval = 0.05;
+  std::optional<std::int64_t> seed{};
+};
+
+class RandomUniformInit final : public InitializerFunction {
+ public:
+  explicit RandomUniformInit(UniformArgs a) : a_(std::move(a)) {
+    if (a_.minval > a_.maxval) throw ValueError("RandomUniform minval must be <= maxval");
+  }
+  Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
+    return seeded(a_.seed, rng, [&](Generator& g) { return ops::random_uniform(shape, a_.minval, a_.maxval, g, dtype); });
+  }
+  std::string class_name() const override { return "RandomUniform"; }
+  Config get_config() const override { return {{"minval", a_.minval}, {"maxval", a_.maxval}, {"seed", seed_json(a_.seed)}}; }
+
+ private:
+  UniformArgs a_;
+};
+
+const Registration<UniformArgs> random_uniform_registered{
+    {"RandomUniform", "random_uniform", "uniform"},
+    Arguments<UniformArgs>("RandomUniform")
+        .add("minval", &UniformArgs::minval)
+        .add("maxval", &UniformArgs::maxval)
+        .add("seed", &UniformArgs::seed),
+    [](const UniformArgs& a) -> Ptr { return std::make_shared<RandomUniformInit>(a); }};
+
+struct NormalArgs {
+  double mean = 0.0, stddev = 0.05;
+  std::optional<std::int64_t> seed{};
+};
+
+class RandomNormalInit final : public InitializerFunction {
+ public:
+  RandomNormalInit(NormalArgs a, bool truncated) : a_(std::move(a)), truncated_(truncated) {
+    if (a_.stddev < 0)
+      throw ValueError(class_name() + " stddev must be >= 0, got " + Config(a_.stddev).dump());
+  }
+  Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
+    return seeded(a_.seed, rng,
+                  [&](Generator& g) { return ops::random_normal(shape, a_.mean, a_.stddev, g, dtype, truncated_); });
+  }
+  std::string class_name() const override { return truncated_ ? "TruncatedNormal" : "RandomNormal"; }
+  Config get_config() const override { return {{"mean", a_.mean}, {"stddev", a_.stddev}, {"seed", seed_json(a_.seed)}}; }
+
+ private:
+  NormalArgs a_;
+  bool truncated_;
+};
+
+Arguments<NormalArgs> normal_arguments(const char* owner) {
+  return Arguments<NormalArgs>(owner)
+      .add("mean", &NormalArgs::mean)
+      .add("stddev", &NormalArgs::stddev)
+      .add("seed", &NormalArgs::seed);
+}
+const Registration<NormalArgs> random_normal_registered{
+    {"RandomNormal", "random_normal", "normal"}, normal_arguments("RandomNormal"),
+    [](const NormalArgs& a) -> Ptr { return std::make_shared<RandomNormalInit>(a, false); }};
+const Registration<NormalArgs> truncated_normal_registered{
+    {"TruncatedNormal", "truncated_normal"}, normal_arguments("TruncatedNormal"),
+    [](const NormalArgs& a) -> Ptr { return std::make_shared<RandomNormalInit>(a, true); }};
+
+// ---- Orthogonal and Identity -------------------------------------------------------------------
 
 // Orthogonal matrix (rows x cols) by modified Gram-Schmidt on the host, with Keras's sign
 // correction so that the result equals q * sign(diag(r)) of a QR decomposition.
@@ -104,6 +296,78 @@ std::vector<double> orthogonal_matrix(std::int64_t rows, std::int64_t cols, Gene
   return t;
 }
 
+
+struct OrthogonalArgs {
+  double gain = 1.0;
+  std::optional<std::int64_t> seed{};
+};
+
+class OrthogonalInit final : public InitializerFunction {
+ public:
+  explicit OrthogonalInit(OrthogonalArgs a) : a_(std::move(a)) {}
+  Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
+    if (shape.size() < 2)
+      throw ShapeError("Orthogonal initializer needs a shape of rank >= 2, got " + shape_to_string(shape));
+    const std::int64_t cols = shape.back();
+    const std::int64_t rows = shape_numel(shape) / std::max<std::int64_t>(cols, 1);
+    auto q = seeded(a_.seed, rng, [&](Generator& g) {
+      return Tensor::from_vector(orthogonal_matrix(rows, cols, g), shape);
+    }).to_vector<double>();
+    for (auto& v : q) v *= a_.gain;
+    return Tensor::from_vector(q, shape).astype(dtype);
+  }
+  std::string class_name() const override { return "Orthogonal"; }
+  Config get_config() const override { return {{"gain", a_.gain}, {"seed", seed_json(a_.seed)}}; }
+
+ private:
+  OrthogonalArgs a_;
+};
+
+// Keras 3.7 renamed OrthogonalInitializer to Orthogonal; files from before still say the old name.
+const Registration<OrthogonalArgs> orthogonal_registered{
+    {"Orthogonal", "orthogonal", "OrthogonalInitializer", "orthogonal_initializer"},
+    Arguments<OrthogonalArgs>("Orthogonal").add("gain", &OrthogonalArgs::gain).add("seed", &OrthogonalArgs::seed),
+    [](const OrthogonalArgs& a) -> Ptr { return std::make_shared<OrthogonalInit>(a); }};
+
+struct IdentityArgs {
+  double gain = 1.0;
+};
+
+class IdentityInit final : public InitializerFunction {
+ public:
+  explicit IdentityInit(IdentityArgs a) : a_(a) {}
+  Tensor operator()(const Shape& shape, Generator&, DType dtype) const override {
+    if (shape.size() != 2)
+      throw ShapeError("Identity initializer can only be used for 2D matrices, got shape " + shape_to_string(shape));
+    std::vector<double> m(static_cast<std::size_t>(shape_numel(shape)), 0.0);
+    for (std::int64_t i = 0; i < std::min(shape[0], shape[1]); ++i)
+      m[static_cast<std::size_t>(i * shape[1] + i)] = a_.gain;
+    return Tensor::from_vector(m, shape).astype(dtype);
+  }
+  std::string class_name() const override { return "Identity"; }
+  Config get_config() const override { return {{"gain", a_.gain}}; }
+
+ private:
+  IdentityArgs a_;
+};
+
+// Keras 3.7 renamed IdentityInitializer to Identity.
+const Registration<IdentityArgs> identity_registered{
+    {"Identity", "identity", "IdentityInitializer", "identity_initializer"},
+    Arguments<IdentityArgs>("Identity").add("gain", &IdentityArgs::gain),
+    [](const IdentityArgs& a) -> Ptr { return std::make_shared<IdentityInit>(a); }};
+
+std::optional<std::int64_t> to_seed(const std::optional<std::uint64_t>& s) {
+  if (!s) return std::nullopt;
+  return static_cast<std::int64_t>(*s);
+}
+
+// A registered class by name or alias, or UnknownNameError suggesting the closest name.
+std::string resolve_class(const std::string& name) {
+  if (auto e = registry().find(name)) return e->name;
+  throw UnknownNameError(unknown_name_message("initializer", name, names()));
+}
+
 }  // namespace
 
 std::pair<double, double> compute_fans(const Shape& shape) {
@@ -116,123 +380,79 @@ std::pair<double, double> compute_fans(const Shape& shape) {
           static_cast<double>(shape.back()) * rf};
 }
 
-Initializer::Initializer() : Initializer("GlorotUniform", default_config("GlorotUniform")) {}
+Initializer::Initializer() : Initializer("GlorotUniform") {}
 Initializer::Initializer(const char* name) : Initializer(std::string(name)) {}
-Initializer::Initializer(const std::string& name)
-    : class_name_(resolve_class(name)), config_(default_config(class_name_)) {}
+Initializer::Initializer(const std::string& name) : Initializer(name, Config::object()) {}
 Initializer::Initializer(std::string class_name, Config config)
-    : class_name_(resolve_class(class_name)), config_(default_config(class_name_)) {
-  if (config.is_object())
-    for (auto& [k, v] : config.items()) {
-      if (!config_.contains(k))
-        throw ConfigError("initializer " + class_name_ + " has no argument '" + k + "'");
-      config_[k] = v;
-    }
-  if (class_name_ == "VarianceScaling") {
-    // Keras validates these in the constructor (ValueError), not on the first draw.
-    const Config& c = config_;
-    if (!c["scale"].is_number() || c["scale"].get<double>() <= 0)
-      throw ValueError("VarianceScaling: scale must be a positive number, got " + c["scale"].dump());
-    const auto mode = c["mode"].is_string() ? c["mode"].get<std::string>() : c["mode"].dump();
-    if (mode != "fan_in" && mode != "fan_out" && mode != "fan_avg")
-      throw ValueError("VarianceScaling: mode must be one of fan_in, fan_out, fan_avg, got '" + mode + "'");
-    const auto dist = c["distribution"].is_string() ? c["distribution"].get<std::string>()
-                                                    : c["distribution"].dump();
-    if (dist != "truncated_normal" && dist != "untruncated_normal" && dist != "uniform")
-      throw ValueError("VarianceScaling: distribution must be one of truncated_normal, "
-                       "untruncated_normal, uniform, got '" + dist + "'");
-  }
+    : Initializer(std::move(class_name), std::move(config), ConfigSource::keras_file) {}
+Initializer::Initializer(std::string class_name, Config config, ConfigSource source)
+    : Initializer(std::shared_ptr<const InitializerFunction>(
+          registry().create(resolve_class(class_name), config.is_null() ? Config::object() : config, source))) {}
+Initializer::Initializer(std::shared_ptr<const InitializerFunction> fn) : fn_(std::move(fn)) {
+  if (!fn_) throw ValueError("Initializer: the initializer function is null");
+  class_name_ = fn_->class_name();
+  config_ = fn_->get_config();
 }
 
 Config Initializer::get_config() const {
   return {{"module", "keras.initializers"}, {"class_name", class_name_}, {"config", config_}, {"registered_name", nullptr}};
 }
 
-Tensor Initializer::operator()(const Shape& shape, Generator& rng0, DType dtype) const {
-  std::optional<Generator> own;
-  if (config_.contains("seed") && !config_["seed"].is_null())
-    own.emplace(config_["seed"].get<std::uint64_t>());
-  Generator& rng = own ? *own : rng0;
-  const auto& cls = class_name_;
-  if (cls == "Zeros") return Tensor::zeros(shape, dtype);
-  if (cls == "Ones") return Tensor::ones(shape, dtype);
-  if (cls == "Constant") return Tensor::full(shape, config_.value("value", 0.0), dtype);
-  if (cls == "RandomUniform")
-    return ops::random_uniform(shape, config_["minval"].get<double>(), config_["maxval"].get<double>(), rng, dtype);
-  if (cls == "RandomNormal")
-    return ops::random_normal(shape, config_["mean"].get<double>(), config_["stddev"].get<double>(), rng, dtype);
-  if (cls == "TruncatedNormal")
-    return ops::random_normal(shape, config_["mean"].get<double>(), config_["stddev"].get<double>(), rng, dtype, true);
-  if (cls == "Orthogonal") {
-    if (shape.size() < 2)
-      throw ShapeError("Orthogonal initializer needs a shape of rank >= 2, got " + shape_to_string(shape));
-    const std::int64_t cols = shape.back();
-    const std::int64_t rows = shape_numel(shape) / std::max<std::int64_t>(cols, 1);
-    auto q = orthogonal_matrix(rows, cols, rng);
-    for (auto& v : q) v *= config_.value("gain", 1.0);
-    return Tensor::from_vector(q, shape).astype(dtype);
-  }
-  // Variance scaling family.
-  const Scaling s = scaling_of(cls, config_);
-  auto [fan_in, fan_out] = compute_fans(shape);
-  double n;
-  if (s.mode == "fan_in") n = fan_in;
-  else if (s.mode == "fan_out") n = fan_out;
-  else if (s.mode == "fan_avg") n = (fan_in + fan_out) / 2.0;
-  else throw ConfigError("VarianceScaling mode must be fan_in, fan_out or fan_avg, got '" + s.mode + "'");
-  const double scale = s.scale / std::max(1.0, n);
-  if (s.distribution == "truncated_normal")
-    return ops::random_normal(shape, 0.0, std::sqrt(scale) / 0.87962566103423978, rng, dtype, true);
-  if (s.distribution == "untruncated_normal")
-    return ops::random_normal(shape, 0.0, std::sqrt(scale), rng, dtype);
-  if (s.distribution == "uniform") {
-    const double limit = std::sqrt(3.0 * scale);
-    return ops::random_uniform(shape, -limit, limit, rng, dtype);
-  }
-  throw ConfigError("VarianceScaling distribution must be truncated_normal, untruncated_normal or uniform, got '" +
-                    s.distribution + "'");
+Tensor Initializer::operator()(const Shape& shape, Generator& rng, DType dtype) const {
+  return (*fn_)(shape, rng, dtype);
 }
 
-Initializer GlorotUniform(SeedOption o) { return {"GlorotUniform", {{"seed", seed_config(o.seed)}}}; }
-Initializer GlorotNormal(SeedOption o) { return {"GlorotNormal", {{"seed", seed_config(o.seed)}}}; }
-Initializer HeUniform(SeedOption o) { return {"HeUniform", {{"seed", seed_config(o.seed)}}}; }
-Initializer HeNormal(SeedOption o) { return {"HeNormal", {{"seed", seed_config(o.seed)}}}; }
-Initializer LecunUniform(SeedOption o) { return {"LecunUniform", {{"seed", seed_config(o.seed)}}}; }
-Initializer LecunNormal(SeedOption o) { return {"LecunNormal", {{"seed", seed_config(o.seed)}}}; }
+Initializer GlorotUniform(SeedOption o) { return {"GlorotUniform", {{"seed", seed_json(to_seed(o.seed))}}}; }
+Initializer GlorotNormal(SeedOption o) { return {"GlorotNormal", {{"seed", seed_json(to_seed(o.seed))}}}; }
+Initializer HeUniform(SeedOption o) { return {"HeUniform", {{"seed", seed_json(to_seed(o.seed))}}}; }
+Initializer HeNormal(SeedOption o) { return {"HeNormal", {{"seed", seed_json(to_seed(o.seed))}}}; }
+Initializer LecunUniform(SeedOption o) { return {"LecunUniform", {{"seed", seed_json(to_seed(o.seed))}}}; }
+Initializer LecunNormal(SeedOption o) { return {"LecunNormal", {{"seed", seed_json(to_seed(o.seed))}}}; }
 Initializer VarianceScaling(VarianceScalingOptions o) {
-  if (o.scale <= 0) throw ValueError("VarianceScaling scale must be > 0, got " + std::to_string(o.scale));
-  return {"VarianceScaling", {{"scale", o.scale}, {"mode", o.mode}, {"distribution", o.distribution}, {"seed", seed_config(o.seed)}}};
+  return Initializer(std::make_shared<VarianceScalingInit>(
+      "VarianceScaling", VarianceScalingArgs{o.scale, o.mode, o.distribution, to_seed(o.seed)}, false));
 }
 Initializer Zeros() { return Initializer("Zeros"); }
 Initializer Ones() { return Initializer("Ones"); }
 Initializer Constant(double value) { return {"Constant", {{"value", value}}}; }
 Initializer RandomUniform(RandomUniformOptions o) {
-  if (o.minval > o.maxval) throw ValueError("RandomUniform minval must be <= maxval");
-  return {"RandomUniform", {{"minval", o.minval}, {"maxval", o.maxval}, {"seed", seed_config(o.seed)}}};
+  return Initializer(std::make_shared<RandomUniformInit>(UniformArgs{o.minval, o.maxval, to_seed(o.seed)}));
 }
 Initializer RandomNormal(RandomNormalOptions o) {
-  if (o.stddev < 0) throw ValueError("RandomNormal stddev must be >= 0, got " + std::to_string(o.stddev));
-  return {"RandomNormal", {{"mean", o.mean}, {"stddev", o.stddev}, {"seed", seed_config(o.seed)}}};
+  return Initializer(std::make_shared<RandomNormalInit>(NormalArgs{o.mean, o.stddev, to_seed(o.seed)}, false));
 }
 Initializer TruncatedNormal(RandomNormalOptions o) {
-  if (o.stddev < 0) throw ValueError("TruncatedNormal stddev must be >= 0, got " + std::to_string(o.stddev));
-  return {"TruncatedNormal", {{"mean", o.mean}, {"stddev", o.stddev}, {"seed", seed_config(o.seed)}}};
+  return Initializer(std::make_shared<RandomNormalInit>(NormalArgs{o.mean, o.stddev, to_seed(o.seed)}, true));
 }
 Initializer Orthogonal(OrthogonalOptions o) {
-  return {"Orthogonal", {{"gain", o.gain}, {"seed", seed_config(o.seed)}}};
+  return Initializer(std::make_shared<OrthogonalInit>(OrthogonalArgs{o.gain, to_seed(o.seed)}));
 }
+Initializer Identity(IdentityOptions o) { return Initializer(std::make_shared<IdentityInit>(IdentityArgs{o.gain})); }
 
 std::vector<std::string> names() {
+  // The snake_case spellings (what a user types); class names are accepted too.
   std::vector<std::string> out;
-  for (const auto& [k, v] : aliases()) out.push_back(k);
+  for (const auto& n : registry().names(true)) {
+    bool lower = true;
+    for (char ch : n) lower = lower && !(ch >= 'A' && ch <= 'Z');
+    if (lower) out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
-Initializer get(const Config& c) {
+Initializer get(const Config& c, ConfigSource source) {
   if (c.is_string()) return Initializer(c.get<std::string>());
-  if (c.is_object() && c.contains("class_name"))
-    return Initializer(c["class_name"].get<std::string>(), c.value("config", Config::object()));
-  throw ConfigError("initializer must be a name or {class_name, config}, got " + c.dump());
+  if (c.is_object() && c.contains("class_name") && c.at("class_name").is_string()) {
+    for (auto it = c.begin(); it != c.end(); ++it)
+      if (it.key() != "class_name" && it.key() != "config" && it.key() != "module" && it.key() != "registered_name")
+        throw ConfigError("serialized initializer: unknown key '" + it.key() +
+                          "' (expected class_name, config, module, registered_name)");
+    return Initializer(c.at("class_name").get<std::string>(), c.value("config", Config::object()), source);
+  }
+  throw ConfigError("initializer must be a name or {class_name, config}, got " + describe_json(c));
 }
+
+Initializer get(const Config& c) { return get(c, ConfigSource::keras_file); }
 
 }  // namespace temper::initializers

@@ -305,7 +305,7 @@ TEST_CASE("callbacks registry: Keras class names and arguments, strict keys") {
     CHECK(contains(err.detail(), "Did you mean 'patience'?"));
   }
   CHECK(contains(error_message([] { cb::create("EarlyStopping", {{"patience", "x"}}); }),
-                 "expected an integer, found \"x\""));
+                 "expected an integer, found a string 'x'"));
   CHECK(contains(error_message([] { cb::create("CSVLogger", nullptr); }), "'filename': missing required argument"));
   CHECK(contains(error_message([] { cb::create("LambdaCallback", nullptr); }), "cannot be created from a config"));
   const auto names = cb::registered_callbacks();

@@ -6,9 +6,12 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "cli/config.hpp"
+#include "cli/data.hpp"
 #include "support/helpers.hpp"
 
 using temper::testing::contains;
@@ -47,4 +50,47 @@ TEST_CASE("cli config: a FIFO is refused instead of blocking") {
   const std::string msg = error_message([&] { (void)temper::cli::load_document(p.string()); });
   fs::remove(p);
   CHECK(contains(msg, "FIFO"));
+}
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& bytes) {
+  const fs::path p = fs::temp_directory_path() / ("temper_cli_untrusted_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(p, std::ios::binary) << bytes;
+  return p.string();
+}
+
+}  // namespace
+
+// Found by tests/fuzz/fuzz_idx: a zero extent makes an IDX array empty whatever its first
+// extent says, and standardisation then counted 4294967295 rows of nothing (a hang).
+TEST_CASE("cli data: empty training inputs are refused at once, whatever rows the header declares") {
+  const std::string idx = write_temp("empty-idx2-ubyte", std::string("\x00\x00\x0e\x02\xff\xff\xff\xff\x00\x00\x00\x00", 12));
+  const auto doc = temper::cli::parse_document(
+      "data:\n  idx: {x: '" + idx + "', y: '" + idx + "'}\n  standardize: true\n", "empty.yaml");
+  const std::string msg = error_message([&] { (void)temper::cli::load_data(temper::cli::root_field(doc)["data"], ".", 0); });
+  fs::remove(idx);
+  CHECK(contains(msg, "hold no values"));
+  CHECK(contains(msg, "(4294967295, 0)"));
+}
+
+// Found by tests/fuzz/fuzz_metadata_json: preprocessing.json values were read with nlohmann's
+// get<>() (a type error escaped as a bare nlohmann exception) and a 'std' shorter than 'mean'
+// was read past its end.
+TEST_CASE("cli data: saved preprocessing of the wrong shape or type is a config error") {
+  using temper::Config;
+  const auto x = temper::Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
+  const auto msg = [&](const char* json) {
+    return error_message([&] { (void)temper::cli::apply_preprocessing(Config::parse(json), x); });
+  };
+  CHECK(contains(msg(R"({"rescale": "x"})"), "'rescale' must be a finite number"));
+  CHECK(contains(msg(R"({"mean": [1, 2, 3], "std": [0.5]})"), "'mean' has 3 values but 'std' has 1"));
+  CHECK(contains(msg(R"({"mean": [1, 2, 3], "std": [1, 0, 1]})"), "'std' must hold positive numbers"));
+  CHECK(contains(msg(R"({"mean": [1, null, 3], "std": [1, 1, 1]})"), "'mean' must hold finite numbers"));
+  CHECK(contains(msg(R"({"mean": [1, 2, 3]})"), "'mean' and 'std' go together"));
+  CHECK(contains(msg(R"([1, 2])"), "expected a JSON object"));
+  CHECK(contains(msg(R"({"rescale": 1, "scale": 2})"), "unknown key 'scale'"));
+  CHECK_THROWS_AS((void)temper::cli::apply_preprocessing(Config::parse(R"({"rescale": "x"})"), x), temper::ConfigError);
+  const auto y = temper::cli::apply_preprocessing(Config::parse(R"({"rescale": 2, "mean": [2, 4, 6], "std": [2, 2, 2]})"), x);
+  CHECK(y.to_vector<float>() == std::vector<float>{0, 0, 0, 3, 3, 3});
 }

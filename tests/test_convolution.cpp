@@ -1,9 +1,9 @@
-// test_convolution.cpp — convolution ops and layers (Conv1D, Conv2D, DepthwiseConv2D,
-// SeparableConv2D, Conv2DTranspose): forward results against naive reference loops in float32
+// test_convolution.cpp — convolution ops and layers (Conv1D, Conv2D, Conv3D, DepthwiseConv2D,
+// SeparableConv2D, Conv1DTranspose, Conv2DTranspose): forward results against naive reference loops in float32
 // and float64, float64 numerical gradient checks for every padding / stride / dilation /
 // groups combination Keras accepts, Keras output shapes (odd sizes with "same" padding and
 // strides included), defaults, configs and their round trip through the registry, and the
-// errors users hit.
+// errors users hit, including the strict argument tables (unknown keys, types, Keras-only keys).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -501,9 +501,11 @@ TEST_CASE("Conv2D: errors name the layer, the value and what was expected") {
   CHECK(contains(msg, "divisible by groups"));
   CHECK_THROWS_AS(layers::deserialize(Config::parse(R"({"class_name": "Conv2D", "config": {"kernel_size": 3}})")),
                   ConfigError);
-  CHECK_THROWS_AS(layers::deserialize(Config::parse(
-                      R"({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3, "kernel_constraint": {"class_name": "MaxNorm"}}})")),
-                  ConfigError);
+  // a weight constraint is read from any config and applied by the optimizer
+  CHECK(layers::deserialize(Config::parse(
+                                R"({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3, "kernel_constraint": {"class_name": "MaxNorm"}}})"),
+                            ConfigSource::user)
+            ->get_config()["kernel_constraint"]["class_name"] == "MaxNorm");
 }
 
 // ================================================================================================
@@ -702,4 +704,271 @@ TEST_CASE("ops::maximum and ops::minimum propagate NaN from either operand") {
   }
   CHECK(std::isnan(ops::maximum(a2, b).to_vector<float>()[17]));
   CHECK(std::isnan(ops::minimum(b, a2).to_vector<float>()[17]));
+}
+
+// ================================================================================================
+// layers: Conv3D, Conv1DTranspose (thin classes over ConvND / ConvTransposeND)
+// ================================================================================================
+namespace {
+/// Naive NDHWC grouped 3-D convolution in double.
+std::vector<double> ref_conv3d(const std::vector<double>& x, const Shape& xs, const std::vector<double>& w,
+                               const Shape& ws, layers::Size3 s, layers::Size3 d, const std::string& pad,
+                               const Shape& os, i64 groups) {
+  const i64 N = xs[0], D = xs[1], H = xs[2], W = xs[3], C = xs[4];
+  const i64 KD = ws[0], KH = ws[1], KW = ws[2], Cg = ws[3], O = ws[4], Og = O / groups;
+  const i64 OD = os[1], OH = os[2], OW = os[3];
+  const i64 pd = ops::conv_padding_before(D, KD, pad, s.d, d.d), ph = ops::conv_padding_before(H, KH, pad, s.h, d.h),
+            pw = ops::conv_padding_before(W, KW, pad, s.w, d.w);
+  std::vector<double> y(static_cast<std::size_t>(N * OD * OH * OW * O), 0.0);
+  for (i64 n = 0; n < N; ++n)
+    for (i64 od = 0; od < OD; ++od)
+      for (i64 oh = 0; oh < OH; ++oh)
+        for (i64 ow = 0; ow < OW; ++ow)
+          for (i64 o = 0; o < O; ++o) {
+            const i64 g = o / Og;
+            double acc = 0;
+            for (i64 a = 0; a < KD; ++a)
+              for (i64 i = 0; i < KH; ++i)
+                for (i64 j = 0; j < KW; ++j)
+                  for (i64 c = 0; c < Cg; ++c) {
+                    const i64 id = od * s.d - pd + a * d.d, ih = oh * s.h - ph + i * d.h, iw = ow * s.w - pw + j * d.w;
+                    if (id < 0 || id >= D || ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                    acc += x[static_cast<std::size_t>((((n * D + id) * H + ih) * W + iw) * C + g * Cg + c)] *
+                           w[static_cast<std::size_t>((((a * KH + i) * KW + j) * Cg + c) * O + o)];
+                  }
+            y[static_cast<std::size_t>((((n * OD + od) * OH + oh) * OW + ow) * O + o)] = acc;
+          }
+  return y;
+}
+}  // namespace
+
+TEST_CASE("Conv3D: Keras layout (kd, kh, kw, in / groups, filters), shapes, reference values, config") {
+  layers::Conv3D conv(4, 3);
+  CHECK(conv.class_name() == "Conv3D");
+  CHECK(conv.compute_output_shape({-1, 5, 6, 7, 2}) == Shape{-1, 3, 4, 5, 4});
+  (void)conv(Tensor::zeros({1, 5, 6, 7, 2}));
+  CHECK(conv.kernel()->value.shape() == Shape{3, 3, 3, 2, 4});
+  CHECK(conv.bias()->value.shape() == Shape{4});
+  layers::Conv3D same({.filters = 2, .kernel_size = {3, 2, 3}, .strides = {2, 1, 3}, .padding = "same"});
+  CHECK(same.compute_output_shape({-1, 7, 5, 8, 3}) == Shape{-1, 4, 5, 3, 2});
+  CHECK(same.compute_output_shape({-1, -1, 5, 8, 3}) == Shape{-1, -1, 5, 3, 2});
+  Config c = same.get_config();
+  CHECK(c["kernel_size"] == Config::parse("[3, 2, 3]"));
+  CHECK(c["strides"] == Config::parse("[2, 1, 3]"));
+  CHECK(keys(c) == keys(layers::Conv2D(1, 1).get_config()));
+  check_round_trip(same);
+  CHECK(contains(error_message([&] { (void)conv(Tensor::zeros({1, 5, 6, 2})); }), "rank 5"));
+  CHECK(contains(error_message([] { layers::Conv3D({.filters = 2, .kernel_size = 3, .padding = "causal"}); }),
+                 "\"causal\""));
+  CHECK(layers::deserialize(Config::parse(R"({"class_name": "Convolution3D", "config": {"filters": 1, "kernel_size": 1}})"))
+            ->class_name() == "Conv3D");
+  // forward values against the definition, float64, every padding / stride / dilation / groups case
+  struct Case {
+    layers::Size3 k, s, d;
+    const char* pad;
+    i64 groups;
+  };
+  for (const Case& cs : {Case{3, 1, 1, "valid", 1}, Case{{3, 2, 2}, {2, 1, 2}, 1, "same", 1},
+                         Case{{2, 3, 1}, 1, {2, 1, 1}, "same", 2}, Case{{3, 1, 2}, {3, 2, 1}, 1, "valid", 2}}) {
+    CAPTURE(cs.pad);
+    layers::Conv3D l({.filters = 4, .kernel_size = cs.k, .strides = cs.s, .padding = cs.pad, .dilation_rate = cs.d,
+                      .groups = cs.groups, .bias_initializer = "random_normal"});
+    Tensor x = random_tensor({2, 6, 5, 4, 4}, 7);
+    (void)l(x.astype(DType::Float32));
+    const Tensor w = l.kernel()->value.astype(DType::Float64), b = l.bias()->value.astype(DType::Float64);
+    l.kernel()->value = w;
+    l.bias()->value = b;
+    Tensor y = l(x);
+    std::vector<double> want = ref_conv3d(values(x), x.shape(), values(w), w.shape(), cs.s, cs.d, cs.pad, y.shape(),
+                                          cs.groups);
+    const auto bv = values(b);
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] += bv[i % bv.size()];
+    check_close(values(y), want, 1e-9);
+  }
+}
+
+TEST_CASE("Conv3D: float64 gradients for padding / stride / dilation / groups / relu") {
+  for (const char* pad : {"valid", "same"})
+    for (layers::Size3 s : {layers::Size3(1), layers::Size3(2, 1, 2)})
+      for (layers::Size3 d : {layers::Size3(1), layers::Size3(2, 1, 1)})
+        for (i64 g : {1, 2}) {
+          if (s.d > 1 && d.d > 1) continue;
+          CAPTURE(pad);
+          CAPTURE(s.d);
+          CAPTURE(d.d);
+          CAPTURE(g);
+          layers::Conv3D l({.filters = 2, .kernel_size = {2, 2, 1}, .strides = s, .padding = pad, .dilation_rate = d,
+                            .groups = g, .activation = g == 2 ? "relu" : "linear", .bias_initializer = "random_normal"});
+          CHECK(check_layer_gradients(l, {2, 5, 4, 3, 2}) == 2);
+        }
+}
+
+TEST_CASE("Conv1DTranspose: kernel (k, filters, in), Keras shapes, values of the 2-D op, config, gradients") {
+  layers::Conv1DTranspose t(3, 4);
+  CHECK(t.class_name() == "Conv1DTranspose");
+  layers::Conv1DTranspose s2({.filters = 3, .kernel_size = 3, .strides = 2});
+  CHECK(s2.compute_output_shape({-1, 5, 2}) == Shape{-1, 11, 3});
+  layers::Conv1DTranspose same({.filters = 3, .kernel_size = 3, .strides = 2, .padding = "same"});
+  CHECK(same.compute_output_shape({-1, 5, 2}) == Shape{-1, 10, 3});
+  layers::Conv1DTranspose op({.filters = 3, .kernel_size = 3, .strides = 3, .output_padding = 2});
+  CHECK(op.compute_output_shape({-1, 5, 2}) == Shape{-1, 17, 3});
+  Tensor x = random_tensor({2, 5, 2}, 3);
+  Tensor y = s2(x.astype(DType::Float32));
+  CHECK(y.shape() == Shape{2, 11, 3});
+  CHECK(s2.kernel()->value.shape() == Shape{3, 3, 2});
+  // the same numbers as Conv2DTranspose on a height-1 image with a (1, k) kernel
+  Tensor y2 = ops::conv2d_transpose(ops::reshape(x.astype(DType::Float32), {2, 1, 5, 2}),
+                                    ops::reshape(s2.kernel()->value, {1, 3, 3, 2}), s2.bias()->value, Size2(1, 2));
+  check_close(values(y), values(ops::reshape(y2, {2, 11, 3})), 1e-6);
+  Config c = op.get_config();
+  CHECK(c["output_padding"] == Config::parse("[2]"));
+  CHECK(c["kernel_size"] == Config::parse("[3]"));
+  CHECK(keys(c) == keys(layers::Conv2DTranspose(1, 1).get_config()));
+  check_round_trip(op);
+  check_round_trip(same);
+  CHECK(contains(error_message([] { layers::Conv1DTranspose({.filters = 2, .kernel_size = 3, .output_padding = 1}); }),
+                 "output_padding"));
+  CHECK(layers::deserialize(Config::parse(R"({"class_name": "Convolution1DTranspose", "config": {"filters": 1, "kernel_size": 1}})"))
+            ->class_name() == "Conv1DTranspose");
+  for (const char* pad : {"valid", "same"})
+    for (i64 s : {1, 2, 3})
+      for (i64 d : {1, 2}) {
+        if (s > 1 && d > 1) continue;
+        CAPTURE(pad);
+        CAPTURE(s);
+        layers::Conv1DTranspose l({.filters = 3, .kernel_size = 3, .strides = s, .padding = pad, .dilation_rate = d,
+                                   .activation = "tanh", .bias_initializer = "random_normal"});
+        CHECK(check_layer_gradients(l, {2, 4, 2}) == 2);
+      }
+}
+
+// ================================================================================================
+// arguments declared once (issue 12): strict configs, Keras-only keys, aliases, round trips
+// ================================================================================================
+namespace {
+ArgumentError conv_argument_error(const Config& layer, ConfigSource source = ConfigSource::user) {
+  try {
+    (void)layers::deserialize(layer, source);
+  } catch (const ArgumentError& e) {
+    return e;
+  }
+  FAIL("no ArgumentError thrown for " << layer.dump());
+  return ArgumentError("", "", "");
+}
+}  // namespace
+
+TEST_CASE("conv layers: unknown keys are errors with a did-you-mean; bad types name the argument") {
+  ArgumentError e = conv_argument_error(
+      Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3, "kernel_sise": 3}})"));
+  CHECK(e.unknown_key());
+  CHECK(e.owner() == "Conv2D");
+  CHECK(e.path() == "kernel_sise");
+  CHECK(contains(e.what(), "Did you mean 'kernel_size'?"));
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv1D", "config": {"filters": 2, "kernel_size": 3, "stride": 2}})"),
+                          ConfigSource::keras_file);
+  CHECK(e.unknown_key());
+  CHECK(contains(e.what(), "'strides'"));
+  // bad types: the argument and the expected JSON
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": "8", "kernel_size": 3}})"));
+  CHECK(e.path() == "filters");
+  CHECK(contains(e.what(), "Conv2D argument 'filters'"));
+  CHECK(contains(e.what(), "expected an integer"));
+  CHECK(contains(e.what(), "'8'"));
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": [3, 3, 3]}})"));
+  CHECK(e.path() == "kernel_size");
+  CHECK(contains(e.what(), "expected an integer or a list of 2 integers"));
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv3D", "config": {"filters": 8, "kernel_size": [3, "a", 3]}})"));
+  CHECK(contains(e.what(), "a list of 3 integers"));
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": 3, "use_bias": 1}})"));
+  CHECK(e.path() == "use_bias");
+  CHECK(contains(e.what(), "expected a boolean"));
+  // values the table's checks refuse
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": 3, "padding": "full"}})"));
+  CHECK(e.path() == "padding");
+  CHECK(contains(e.what(), "\"valid\" or \"same\""));
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": 3, "data_format": "channels_first"}})"));
+  CHECK(e.path() == "data_format");
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 0, "kernel_size": 3}})"));
+  CHECK(contains(e.what(), "expected a positive integer"));
+  e = conv_argument_error(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 3}})"));
+  CHECK(e.path() == "kernel_size");
+  CHECK(contains(e.what(), "missing required argument"));
+  // Keras lower-cases padding names
+  CHECK(layers::deserialize(Config::parse(R"({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3, "padding": "SAME"}})"))
+            ->get_config()["padding"] == "same");
+}
+
+TEST_CASE("conv layers: Keras-3 configs with constraints load, and lora_rank only from Keras files") {
+  const Config keras3 = Config::parse(R"({"name": "conv2d", "trainable": true,
+      "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null},
+      "filters": 4, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid", "data_format": "channels_last",
+      "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": true,
+      "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null},
+      "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+      "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+      "kernel_constraint": {"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}, "registered_name": null},
+      "bias_constraint": null})");
+  const Config layer = {{"class_name", "Conv2D"}, {"config", keras3}};
+  LayerPtr l = layers::deserialize(layer, ConfigSource::keras_file);
+  REQUIRE(l);
+  CHECK(l->class_name() == "Conv2D");
+  CHECK(l->get_config()["kernel_constraint"]["class_name"] == "MaxNorm");
+  CHECK(layers::deserialize(layer, ConfigSource::user)->get_config()["kernel_constraint"]["config"]["max_value"] == 2);
+  Config plain = keras3;
+  plain["kernel_constraint"] = nullptr;
+  CHECK_NOTHROW(layers::deserialize({{"class_name", "Conv2D"}, {"config", plain}}, ConfigSource::user));
+  // Keras saves a LoRA layer's merged kernel: lora_rank loads from a Keras file, not from a user config
+  Config lora = plain;
+  lora["lora_rank"] = 4;
+  CHECK_NOTHROW(layers::deserialize({{"class_name", "Conv2D"}, {"config", lora}}, ConfigSource::keras_file));
+  CHECK(conv_argument_error({{"class_name", "Conv2D"}, {"config", lora}}, ConfigSource::user).path() == "lora_rank");
+  // tf.keras 2.x SeparableConv2D writes stray Conv keys; DepthwiseConv2D and Conv2DTranspose write groups
+  const Config sep2 = Config::parse(R"({"filters": 4, "kernel_size": [3, 3], "groups": 1,
+      "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}, "kernel_regularizer": null,
+      "kernel_constraint": null, "depthwise_constraint": null, "pointwise_constraint": null, "bias_constraint": null})");
+  CHECK(layers::deserialize({{"class_name", "SeparableConv2D"}, {"config", sep2}})->class_name() == "SeparableConv2D");
+  CHECK(conv_argument_error({{"class_name", "SeparableConv2D"}, {"config", sep2}}, ConfigSource::user).path() ==
+        "kernel_initializer");
+  CHECK_NOTHROW(layers::deserialize(Config::parse(R"({"class_name": "DepthwiseConv2D", "config": {"kernel_size": 3, "groups": 1}})")));
+  CHECK(conv_argument_error(Config::parse(R"({"class_name": "Conv2DTranspose", "config": {"filters": 1, "kernel_size": 3, "groups": 2}})"),
+                            ConfigSource::keras_file)
+            .path() == "groups");
+}
+
+TEST_CASE("conv layers: aliases create the right class; every class's config round-trips unchanged") {
+  const std::vector<std::pair<std::string, std::string>> aliases{
+      {"Convolution1D", "Conv1D"},          {"Convolution2D", "Conv2D"},
+      {"Convolution3D", "Conv3D"},          {"SeparableConvolution2D", "SeparableConv2D"},
+      {"Convolution2DTranspose", "Conv2DTranspose"}, {"Convolution1DTranspose", "Conv1DTranspose"}};
+  for (const auto& [alias, cls] : aliases) {
+    CAPTURE(alias);
+    Config cfg = {{"class_name", alias}, {"config", {{"filters", 2}, {"kernel_size", 1}}}};
+    LayerPtr l = layers::deserialize(cfg);
+    REQUIRE(l);
+    CHECK(l->class_name() == cls);
+  }
+  std::vector<LayerPtr> all{
+      std::make_shared<layers::Conv1D>(layers::Conv1DOptions{.filters = 3, .kernel_size = 2, .padding = "causal",
+                                                             .kernel_regularizer = regularizers::L2(0.1)}),
+      std::make_shared<layers::Conv2D>(layers::Conv2DOptions{.filters = 4, .kernel_size = {3, 1}, .groups = 2,
+                                                             .activation = "relu", .use_bias = false}),
+      std::make_shared<layers::Conv3D>(layers::Conv3DOptions{.filters = 2, .kernel_size = {1, 2, 3}, .strides = 2,
+                                                             .padding = "same", .name = "c3"}),
+      std::make_shared<layers::Conv1DTranspose>(layers::Conv1DTransposeOptions{.filters = 2, .kernel_size = 3, .strides = 2,
+                                                                               .output_padding = 1}),
+      std::make_shared<layers::Conv2DTranspose>(layers::Conv2DTransposeOptions{.filters = 2, .kernel_size = 3,
+                                                                               .dilation_rate = 2}),
+      std::make_shared<layers::DepthwiseConv2D>(layers::DepthwiseConv2DOptions{.kernel_size = 3, .depth_multiplier = 3,
+                                                                               .activity_regularizer = regularizers::L1(0.01)}),
+      std::make_shared<layers::SeparableConv2D>(layers::SeparableConv2DOptions{.filters = 5, .kernel_size = {2, 3},
+                                                                               .pointwise_initializer = "he_normal"})};
+  for (const auto& l : all) {
+    CAPTURE(l->class_name());
+    l->set_trainable(false);
+    check_round_trip(*l);
+    // the registry's argument list is the table's, plus the base layer keys
+    const auto entry = layers::registry().get(l->class_name());
+    std::set<std::string> known(entry.arguments.begin(), entry.arguments.end());
+    for (const auto& k : keys(l->get_config())) CHECK(known.count(k) == 1);
+  }
 }

@@ -10,6 +10,8 @@
 #include <temper/error.hpp>
 #include <temper/initializers.hpp>
 #include <temper/random.hpp>
+#include <temper/registry.hpp>
+#include <temper/arguments.hpp>
 #include "support/helpers.hpp"
 
 using namespace temper;
@@ -314,4 +316,52 @@ TEST_CASE("initializers: bad names and configs") {
   CHECK_THROWS_AS(I::RandomUniform({.minval = 1, .maxval = 0}), ValueError);
   CHECK_THROWS_AS(I::RandomNormal({.stddev = -1}), ValueError);
   CHECK_THROWS_AS(I::TruncatedNormal({.stddev = -1}), ValueError);
+}
+
+TEST_CASE("initializers: Identity and the Keras 3.7 renames through the registry") {
+  Generator g(1);
+  const Tensor eye = I::Identity({.gain = 2.0})({2, 3}, g, DType::Float64);
+  CHECK(eye.to_vector<double>() == std::vector<double>{2, 0, 0, 0, 2, 0});
+  CHECK_THROWS_AS(I::Identity()({2, 2, 2}, g), ShapeError);
+  // Keras before 3.7 wrote IdentityInitializer / OrthogonalInitializer
+  CHECK(I::get(Config{{"class_name", "IdentityInitializer"}, {"config", {{"gain", 1.0}}}}).class_name() == "Identity");
+  CHECK(I::get(Config{{"class_name", "OrthogonalInitializer"}, {"config", {{"gain", 1.0}, {"seed", nullptr}}}})
+            .class_name() == "Orthogonal");
+  CHECK(I::Initializer("identity").class_name() == "Identity");
+  CHECK(I::registry().contains("GlorotUniform"));
+  CHECK(I::registry().contains("glorot_uniform"));
+  const I::Initializer id = I::Identity({.gain = 0.5});
+  CHECK(I::get(id.get_config()).get_config() == id.get_config());
+}
+
+TEST_CASE("initializers: unknown arguments are ArgumentErrors with a did-you-mean") {
+  const std::string msg = error_message(
+      [] { I::get(Config{{"class_name", "RandomUniform"}, {"config", {{"maxvalue", 1.0}}}}); });
+  CHECK(msg.find("RandomUniform argument 'maxvalue'") != std::string::npos);
+  CHECK(msg.find("Did you mean 'maxval'") != std::string::npos);
+  CHECK_THROWS_AS(I::get(Config{{"class_name", "RandomUniform"}, {"config", {{"maxvalue", 1.0}}}}), ArgumentError);
+  const std::string type = error_message(
+      [] { I::get(Config{{"class_name", "Constant"}, {"config", {{"value", "one"}}}}); });
+  CHECK(type.find("expected a number, found a string 'one'") != std::string::npos);
+}
+
+TEST_CASE("initializers: Keras 3.15 input_axes / output_axes set the fans") {
+  // GlorotUniform on (2, 3, 4) with input_axes [0, 1], output_axes [2]: fan_in 6, fan_out 4,
+  // scale 1 / 5, limit sqrt(3 / 5).
+  const Config cfg = Config::parse(R"({"class_name": "GlorotUniform",
+      "config": {"seed": 1, "input_axes": [0, 1], "output_axes": [-1]}})");
+  const I::Initializer init = I::get(cfg);
+  Generator g(3);
+  const auto v = init({2, 3, 4}, g, DType::Float64).to_vector<double>();
+  double m = 0;
+  for (double x : v) m = std::max(m, std::fabs(x));
+  CHECK(m <= std::sqrt(3.0 / 5.0));
+  CHECK(init.get_config()["config"]["input_axes"] == Config::parse("[0, 1]"));
+  CHECK(I::get(init.get_config()).get_config() == init.get_config());
+  // null axes (what Keras 3.15 writes by default) are the default fans
+  CHECK(I::get(Config::parse(R"({"class_name": "HeNormal", "config": {"seed": null, "input_axes": null,
+      "output_axes": null}})")).get_config()["config"] == Config{{"seed", nullptr}});
+  // "normal" is Keras's old name of truncated_normal
+  CHECK(I::get(Config::parse(R"({"class_name": "VarianceScaling", "config": {"distribution": "normal"}})"))
+            .config()["distribution"] == "truncated_normal");
 }

@@ -578,7 +578,14 @@ TEST_CASE("layers: Dropout") {
   // errors
   CHECK_THROWS_AS(layers::Dropout(1.0), ValueError);
   CHECK_THROWS_AS(layers::Dropout(-0.1), ValueError);
-  CHECK_THROWS_AS(layers::deserialize(Config::parse(R"({"class_name": "Dropout", "config": {"rate": 0.5, "noise_shape": [null, 1]}})")), ConfigError);
+  // noise_shape (Temper draws one mask entry per element) only changes training: a Keras file
+  // may carry one, a user config may not
+  const Config with_noise_shape =
+      Config::parse(R"({"class_name": "Dropout", "config": {"rate": 0.5, "noise_shape": [null, 1]}})");
+  CHECK(layers::deserialize(with_noise_shape, ConfigSource::keras_file)->class_name() == "Dropout");
+  CHECK_THROWS_AS(layers::deserialize(with_noise_shape, ConfigSource::user), ArgumentError);
+  CHECK(contains(error_message([&] { layers::deserialize(with_noise_shape, ConfigSource::user); }),
+                 "Dropout argument 'noise_shape'"));
   CHECK_THROWS_AS(layers::deserialize(Config::parse(R"({"class_name": "Dropout", "config": {}})")), ConfigError);
 }
 

@@ -142,3 +142,34 @@ TEST_CASE("Lambda wraps a function, its config round-trips when the function is 
   auto diff = make_layer<layers::Lambda>([](const std::vector<Tensor>& v) { return ops::subtract(v[0], v[1]); });
   CHECK(diff({Input({3}), Input({3})}).shape() == Shape{-1, 3});
 }
+
+TEST_CASE("merge layer configs: Keras keys only, Dot's axes required, errors name the argument") {
+  // Keras configs as Keras 3 writes them
+  auto dot = layers::deserialize(Config::parse(
+      R"({"class_name": "Dot", "config": {"name": "dot", "trainable": true, "dtype": "float32", "axes": [1, 1],
+          "normalize": false}})"));
+  CHECK(dynamic_cast<layers::Dot&>(*dot).options().axes == std::vector<int>{1, 1});
+  auto cat = layers::deserialize(Config::parse(
+      R"({"class_name": "Concatenate", "config": {"name": "c", "trainable": true, "dtype": "float32", "axis": 1}})"));
+  CHECK(dynamic_cast<layers::Concatenate&>(*cat).options().axis == 1);
+  // Keras's Dot(axes, normalize=False): axes has no default
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(R"({"class_name": "Dot", "config": {"normalize": true}})"));
+                 }),
+                 "Dot argument 'axes': missing required argument"));
+  CHECK_THROWS_AS(layers::Dot(layers::DotOptions{.axes = {1, 2, 1}}), ValueError);
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(R"({"class_name": "Concatenate", "config": {"axis": 1.5}})"));
+                 }),
+                 "Concatenate argument 'axis': expected an integer, found a number 1.5"));
+  // the element-wise merges take only the base keys
+  const std::string msg = error_message([] {
+    (void)layers::deserialize(Config::parse(R"({"class_name": "Add", "config": {"name": "a", "axis": 1}})"));
+  });
+  CHECK(contains(msg, "Add argument 'axis': unknown argument 'axis' of Add."));
+  CHECK_THROWS_AS((void)layers::deserialize(Config::parse(R"({"class_name": "Add", "config": {"axis": 1}})")),
+                  ArgumentError);
+  // trainable=false survives the registry
+  auto frozen = layers::deserialize(Config::parse(R"({"class_name": "Multiply", "config": {"trainable": false}})"));
+  CHECK_FALSE(frozen->trainable());
+}

@@ -157,3 +157,36 @@ TEST_CASE("GaussianDropout multiplies by N(1, rate / (1 - rate)) noise in traini
   // float64 inputs keep their dtype
   CHECK(gd(random_tensor({2, 2}, 5), true).dtype() == DType::Float64);
 }
+
+TEST_CASE("noise layer configs: seeds, Keras spellings and errors that name the argument") {
+  // seed: null or a non-negative integer
+  auto g = layers::deserialize(Config::parse(R"({"class_name": "GaussianNoise", "config": {"stddev": 0.1, "seed": 7}})"));
+  CHECK(g->get_config()["seed"] == 7);
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(
+                       Config::parse(R"({"class_name": "GaussianDropout", "config": {"rate": 0.1, "seed": "7"}})"));
+                 }),
+                 "GaussianDropout argument 'seed': expected a non-negative integer, found a string '7'"));
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(R"({"class_name": "GaussianNoise", "config": {"seed": 1}})"));
+                 }),
+                 "GaussianNoise argument 'stddev': missing required argument"));
+  // Keras 3 SpatialDropout1D: rate, seed, name, dtype (no data_format, no trainable)
+  auto s1 = layers::deserialize(Config::parse(
+      R"({"class_name": "SpatialDropout1D", "config": {"rate": 0.2, "seed": null, "name": "sd", "dtype": "float32"}})"));
+  CHECK(s1->get_config() == Config::parse(R"({"rate": 0.2, "seed": null, "name": "sd", "dtype": "float32"})"));
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(
+                       R"({"class_name": "SpatialDropout1D", "config": {"rate": 0.2, "data_format": "channels_last"}})"));
+                 }),
+                 "SpatialDropout1D argument 'data_format': unknown argument"));
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(
+                       R"({"class_name": "SpatialDropout3D", "config": {"rate": 0.2, "data_format": "nhwc"}})"));
+                 }),
+                 "SpatialDropout3D argument 'data_format': expected one of 'channels_last', 'channels_first'"));
+  // tf.keras 2 wrote Dropout's noise_shape (null) for the spatial dropouts
+  auto s2 = layers::deserialize(Config::parse(
+      R"({"class_name": "SpatialDropout2D", "config": {"rate": 0.2, "noise_shape": null, "seed": 3, "trainable": true}})"));
+  CHECK(s2->get_config()["seed"] == 3);
+}

@@ -329,11 +329,11 @@ TEST_CASE("BatchNormalization: Keras defaults, weights in Keras order, config an
   CHECK(kb->options().axis == 3);
   CHECK(kb->options().momentum == 0.9);
   CHECK_FALSE(kb->options().scale);
-  CHECK(contains(error_message([] {
-                   (void)layers::deserialize(Config::parse(
-                       R"({"class_name": "BatchNormalization", "config": {"gamma_constraint": {"class_name": "NonNeg"}}})"));
-                 }),
-                 "gamma_constraint"));
+  // constraints are read from both sources and written back
+  const Config constrained =
+      Config::parse(R"({"class_name": "BatchNormalization", "config": {"gamma_constraint": {"class_name": "NonNeg"}}})");
+  for (auto source : {ConfigSource::keras_file, ConfigSource::user})
+    CHECK(layers::deserialize(constrained, source)->get_config()["gamma_constraint"]["class_name"] == "NonNeg");
 }
 
 TEST_CASE("BatchNormalization: moving statistics after training steps match hand-computed values") {
@@ -541,4 +541,43 @@ TEST_CASE("docs/normalization.md example: a model with BatchNormalization and Ga
   CHECK(h["loss"].back() < h["loss"].front());
   CHECK(model.predict(x, {.verbose = 0}).shape() == Shape{32, 10});
   CHECK(model.non_trainable_weights().size() == 2);
+}
+
+TEST_CASE("normalization layer configs: Keras keys by version, checks that name the argument") {
+  // Keras 3.14+ writes renorm keys (defaults accepted); synchronized only changes training
+  auto bn = layers::deserialize(Config::parse(
+      R"({"class_name": "BatchNormalization", "config": {"name": "bn", "axis": -1, "momentum": 0.99, "epsilon": 0.001,
+          "center": true, "scale": true, "synchronized": true, "renorm": false, "renorm_clipping": null,
+          "renorm_momentum": 0.99}})"));
+  CHECK_FALSE(bn->get_config().contains("renorm"));  // written as older Keras 3 versions read it
+  CHECK(bn->get_config()["synchronized"] == false);
+  CHECK_THROWS_AS((void)layers::deserialize(Config::parse(R"({"class_name": "BatchNormalization", "config": {"synchronized": true}})"),
+                                            ConfigSource::user),
+                  ArgumentError);
+  // renorm adds weights Temper does not have: refused from any source
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(
+                       Config::parse(R"({"class_name": "BatchNormalization", "config": {"renorm": true}})"));
+                 }),
+                 "BatchNormalization argument 'renorm'"));
+  // constructor and config give the same checks
+  CHECK(contains(error_message([] { layers::BatchNormalization b({.momentum = 1.5}); }),
+                 "BatchNormalization: momentum must be a number in [0.0, 1.0], got 1.5"));
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(R"({"class_name": "BatchNormalization", "config": {"momentum": 1.5}})"));
+                 }),
+                 "BatchNormalization argument 'momentum': expected a number in [0.0, 1.0], found a number 1.5"));
+  // LayerNormalization: rms_scaling is implemented, so any boolean is accepted; Keras 3.0-3.3
+  // did not write it (false)
+  auto ln = layers::deserialize(Config::parse(R"({"class_name": "LayerNormalization", "config": {"rms_scaling": true}})"),
+                                ConfigSource::user);
+  CHECK(dynamic_cast<layers::LayerNormalization&>(*ln).options().rms_scaling);
+  auto ln_old = layers::deserialize(Config::parse(R"({"class_name": "LayerNormalization", "config": {"axis": -1}})"));
+  CHECK_FALSE(dynamic_cast<layers::LayerNormalization&>(*ln_old).options().rms_scaling);
+  CHECK_THROWS_AS(layers::LayerNormalization({.axis = {}}), ValueError);
+  // GroupNormalization: groups positive or -1
+  CHECK(contains(error_message([] {
+                   (void)layers::deserialize(Config::parse(R"({"class_name": "GroupNormalization", "config": {"groups": -2}})"));
+                 }),
+                 "GroupNormalization argument 'groups': expected a positive integer or -1"));
 }

@@ -948,15 +948,16 @@ TEST_CASE("bad configs are ConfigErrors naming the key") {
       [] { opt::from_config("SGD", Config::parse(R"({"momentum": "high"})")); });
   CHECK_MESSAGE(contains(type, "momentum"), type);
   CHECK_MESSAGE(contains(type, "number"), type);
-  CHECK_MESSAGE(contains(type, "\"high\""), type);
+  CHECK_MESSAGE(contains(type, "found a string 'high'"), type);  // ArgumentError wording
 
   const auto lr = message_of<ConfigError>(
       [] { opt::from_config("SGD", Config::parse(R"({"learning_rate": "fast"})")); });
   CHECK_MESSAGE(contains(lr, "learning_rate"), lr);
 
-  const auto value = message_of<ValueError>(
+  // A value outside the argument's range is caught while reading, naming the argument.
+  const auto value = message_of<ArgumentError>(
       [] { opt::from_config("SGD", Config::parse(R"({"momentum": 3})")); });
-  CHECK_MESSAGE(contains(value, "momentum"), value);
+  CHECK_MESSAGE(contains(value, "SGD argument 'momentum': expected a number in [0, 1], found a number 3.0"), value);
 
   const auto wd = message_of<ValueError>(
       [] { opt::from_config("AdamW", Config::parse(R"({"weight_decay": null})")); });
@@ -966,4 +967,250 @@ TEST_CASE("bad configs are ConfigErrors naming the key") {
   CHECK_THROWS_AS(opt::from_config(Config::parse(R"({"config": {}})")), ConfigError);
   CHECK_THROWS_AS(opt::from_config(Config::parse(R"({"class_name": "Adam", "extra": 1})")),
                   ConfigError);
+}
+
+// ---- Lion, Adadelta, Ftrl, Adafactor (Keras 3 formulas) -------------------------------------
+//
+// Each runs three steps on the 2x2 kernel of kInit[0] with the gradients kGrads[s][0]. The
+// expected weights were computed from Keras 3's update_step formulas (keras/src/optimizers/
+// <name>.py) in double precision, written out below step by step.
+
+namespace {
+
+template <class T>
+void run_three_steps(opt::Optimizer& o, const Shape& shape, const std::vector<Vec>& want) {
+  const VariablePtr v = make_var<T>("kernel", "dense/kernel", kInit[0], shape);
+  for (std::size_t s = 0; s < 3; ++s) {
+    set_grad<T>(v, kGrads[s][0]);
+    o.apply_gradients({v});
+    check_close(v->value.to_vector<T>(), want[s], o.class_name() + " step " + std::to_string(s + 1));
+  }
+}
+
+/// Minimises f(w) = ½‖w - target‖² from w = 0 and returns max |w - target|.
+double quadratic_error(opt::Optimizer& o, int steps, const Shape& shape = {2, 2}) {
+  const Vec target = {1.0, -2.0, 0.5, 3.0};
+  auto v = make_var<double>("kernel", "dense/kernel", {0, 0, 0, 0}, shape);
+  for (int s = 0; s < steps; ++s) {
+    const Vec w = v->value.to_vector<double>();
+    Vec g(4);
+    for (std::size_t i = 0; i < 4; ++i) g[i] = w[i] - target[i];
+    set_grad<double>(v, g);
+    o.apply_gradients({v});
+  }
+  double err = 0;
+  const Vec w = v->value.to_vector<double>();
+  for (std::size_t i = 0; i < 4; ++i) err = std::max(err, std::fabs(w[i] - target[i]));
+  return err;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("Lion optimizer matches Keras for three steps", T, float, double) {
+  // lr 0.1, beta_1 0.9, beta_2 0.99; w -= lr·sign(0.9·m + 0.1·g); m = 0.99·m + 0.01·g.
+  // step 1: m = 0 -> sign(g1) = (+, -, +, 0): w = (0.4, -0.9, 1.9, 0.25);
+  //         m = 0.01·g1 = (0.001, -0.002, 0.003, 0).
+  // step 2: 0.9·m + 0.1·g2 = (-0.0291, 0.0382, 0.2527, 0.01) -> (-, +, +, +):
+  //         w = (0.5, -1.0, 1.8, 0.15); m = 0.99·m + 0.01·g2 = (-0.00201, 0.00202, 0.02797, 0.001).
+  // step 3: 0.9·m + 0.1·g3 = (0.003191, -0.148182, 0.045173, -0.0241) -> (+, -, +, -):
+  //         w = (0.4, -0.9, 1.7, 0.25).
+  opt::Lion o({.learning_rate = 0.1});
+  run_three_steps<T>(o, {2, 2}, {{0.4, -0.9, 1.9, 0.25}, {0.5, -1.0, 1.8, 0.15}, {0.4, -0.9, 1.7, 0.25}});
+  CHECK(o.slot(*o.tracked_variables()[0], "momentum").defined());
+  CHECK(o.slots_per_variable() == 1);
+}
+
+TEST_CASE_TEMPLATE("Adadelta optimizer matches Keras for three steps", T, float, double) {
+  // lr 1, rho 0.95, eps 1e-7; rms(x) = sqrt(x + eps).
+  // step 1, first entry (g = 0.1): E[g²] = 0.05·0.01 = 5e-4; Δ = -rms(0)·0.1 / rms(5e-4)
+  //   = -sqrt(1e-7)·0.1/sqrt(5.001e-4) = -1.41407216e-3; w = 0.5 + Δ = 0.49858592784;
+  //   E[Δ²] = 0.05·Δ² = 9.998e-8. The same for every entry and the next steps gives:
+  opt::Adadelta o({.learning_rate = 1.0});
+  run_three_steps<T>(o, {2, 2},
+                     {{0.4985859278377735, -0.9985858217916402, 1.9985858021508491, 0.25},
+                      {0.500487941507246, -1.000383656539246, 1.9965993547244065, 0.24858592783777347},
+                      {0.5000478388886056, -0.9978181419673977, 1.996371760335813, 0.25044919878724253}});
+  CHECK(o.slots_per_variable() == 2);
+  CHECK(o.variables()[2].first == "dense_kernel_accumulated_grad");
+  CHECK(o.variables()[3].first == "dense_kernel_accumulated_delta_var");
+}
+
+TEST_CASE_TEMPLATE("Ftrl optimizer matches Keras for three steps", T, float, double) {
+  // lr 0.1, power -0.5, n0 = 0.1, l1 0.01, l2 0.02 (beta 0, no shrinkage). First entry, step 1:
+  //   n' = 0.1 + 0.01 = 0.11; z = 0 + 0.1 - (sqrt(0.11) - sqrt(0.1))/0.1·0.5 = 0.0754675...;
+  //   quadratic = sqrt(0.11)/0.1 + 2·0.02 = 3.356625; w = (clip(z, ±0.01) - z)/quadratic
+  //   = (0.01 - 0.0754675)/3.356625 = -0.00382123. Entry 4 has g = 0 so z = 0 and w = 0.
+  opt::Ftrl o({.learning_rate = 0.1, .l1_regularization_strength = 0.01, .l2_regularization_strength = 0.02});
+  run_three_steps<T>(o, {2, 2},
+                     {{-0.0038212298685703023, -0.09767667687121517, 0.4735827291062491, 0.0},
+                      {0.058233637890844556, -0.17017688454964686, 0.3752239634598631, -0.026812648306297822},
+                      {0.047220422031813716, -0.07647794708961975, 0.36737954775676396, 0.02803659824616957}});
+  // with l2 shrinkage 0.05 (grad_to_use = g + 2·0.05·w) and beta 0.5 (l2' = 0.02 + 0.5/(2·0.1)):
+  opt::Ftrl s({.learning_rate = 0.1, .l1_regularization_strength = 0.01, .l2_regularization_strength = 0.02,
+               .l2_shrinkage_regularization_strength = 0.05, .beta = 0.5});
+  run_three_steps<T>(s, {2, 2},
+                     {{-0.007518159123166477, -0.03067527173301877, 0.2003684237970058, -0.001828760329931586},
+                      {0.021996958957620993, -0.06841644881381448, 0.11751922781936495, -0.013773430154309534},
+                      {0.016525292721167942, 0.0023561487428397387, 0.11057559569920314, 0.01139457727766606}});
+  CHECK(o.slot(*o.tracked_variables()[0], "accumulator").defined());
+}
+
+TEST_CASE_TEMPLATE("Adafactor optimizer matches Keras for three steps", T, float, double) {
+  // lr 0.5, relative_step: lr_t = min(0.5, 1/sqrt(t)); rho = min(lr_t, 1/sqrt(t));
+  // alpha = max(1e-3, rms(w))·rho; G = g² + 1e-30; beta = 1 - t^-0.8 (0 at t = 1).
+  // Factored (2x2): step 1, r = mean(G, -1) = (0.025, 0.045), c = mean(G, -2) = (0.05, 0.02),
+  //   v = (r / mean(r))[:, None]·c[None, :] = [[0.0357143, 0.0142857], [0.0642857, 0.0257143]];
+  //   u = g / sqrt(v) = (0.52915, -1.67332, 1.18322, 0); rms(u) = 1.05830 > 1 so u /= 1.05830;
+  //   alpha = rms(w0)·0.5 = 1.1663·0.5 -> w = w0 - alpha·u.
+  SUBCASE("factored second moments for a 2-D variable") {
+    opt::Adafactor o({.learning_rate = 0.5});
+    run_three_steps<T>(o, {2, 2},
+                       {{0.21188923570959728, -0.08891376643042193, 1.3557647459972406, 0.25},
+                        {0.3010512318666827, -0.7627564927444116, 1.197496952556897, 0.21411668445657644},
+                        {0.2843821973463178, -0.03565012851112881, 1.1514939784392524, 0.2977274439103134}});
+    const auto vars = o.variables();
+    // iteration, learning_rate, then r (2), c (2), velocity (2x2) as Keras creates them
+    REQUIRE(vars.size() == 5);
+    CHECK(vars[2].second.shape() == Shape{2});
+    CHECK(vars[3].second.shape() == Shape{2});
+    CHECK(vars[4].second.shape() == Shape{2, 2});
+    CHECK(o.count_params() == 2 + 2 + 2 + 4);
+  }
+  SUBCASE("unfactored for a 1-D variable") {
+    // v = beta·v + (1 - beta)·G, so v = G at step 1 and u = sign(g).
+    opt::Adafactor o({.learning_rate = 0.5});
+    run_three_steps<T>(o, {4},
+                       {{-0.07622152858080544, -0.42377847141919456, 1.4237784714191946, 0.25},
+                        {0.29776739107017064, -0.7811598278557961, 1.0367557873794022, -0.1390823287840967},
+                        {0.21167627267241218, -0.30617575991475043, 0.99348776656206, 0.32284512339971777}});
+    const auto vars = o.variables();
+    REQUIRE(vars.size() == 5);
+    CHECK(vars[2].second.numel() == 1);  // Keras's scalar placeholders for r and c
+  }
+  SUBCASE("relative_step off keeps the given rate") {
+    opt::Adafactor o({.learning_rate = 0.01, .relative_step = false});
+    run_three_steps<T>(o, {2, 2},
+                       {{0.49423778471419194, -0.9817782753286084, 1.9871152949199449, 0.25},
+                        {0.49715265801830927, -1.0038074610665075, 1.9819412231642157, 0.24882690694411475},
+                        {0.496632235665906, -0.9811065419425252, 1.9805049686541778, 0.2514373105681505}});
+  }
+}
+
+TEST_CASE("Lion, Adadelta, Ftrl and Adafactor optimizers minimise a quadratic") {
+  opt::Lion lion({.learning_rate = 0.05});
+  CHECK(quadratic_error(lion, 300) < 0.06);
+  opt::Adadelta adadelta({.learning_rate = 1.0, .rho = 0.9, .epsilon = 1e-3});
+  CHECK(quadratic_error(adadelta, 300) < 1e-3);
+  opt::Ftrl ftrl({.learning_rate = 0.5});
+  CHECK(quadratic_error(ftrl, 300) < 1e-6);
+  opt::Adafactor adafactor({.learning_rate = 1.0});
+  CHECK(quadratic_error(adafactor, 300, {4}) < 1e-3);
+  opt::Adafactor factored({.learning_rate = 1.0});
+  CHECK(quadratic_error(factored, 500) < 1e-2);
+}
+
+TEST_CASE("new optimizer defaults, configs and argument checks follow Keras") {
+  const Config l = opt::Lion().get_config();
+  CHECK(l["name"] == "lion");
+  CHECK(l["beta_1"] == 0.9);
+  CHECK(l["beta_2"] == 0.99);
+  CHECK(l.size() == 13);
+  const Config d = opt::Adadelta().get_config();
+  CHECK(d["rho"] == 0.95);
+  CHECK(d["epsilon"] == 1e-7);
+  CHECK(d["name"] == "adadelta");
+  const Config f = opt::Ftrl().get_config();
+  CHECK(f == Config::parse(R"({"name": "ftrl", "learning_rate": 0.0010000000474974513, "weight_decay": null,
+      "clipnorm": null, "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99,
+      "ema_overwrite_frequency": null, "loss_scale_factor": null, "gradient_accumulation_steps": null,
+      "learning_rate_power": -0.5, "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+      "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0})"));
+  const Config a = opt::Adafactor().get_config();
+  CHECK(a["beta_2_decay"] == -0.8);
+  CHECK(a["epsilon_1"] == 1e-30);
+  CHECK(a["epsilon_2"] == 1e-3);
+  CHECK(a["clip_threshold"] == 1.0);
+  CHECK(a["relative_step"] == true);
+
+  std::vector<opt::OptimizerPtr> all = {
+      std::make_shared<opt::Lion>(opt::Lion::Options{.learning_rate = 3e-4, .beta_1 = 0.95, .weight_decay = 0.1}),
+      std::make_shared<opt::Adadelta>(opt::Adadelta::Options{.rho = 0.9, .epsilon = 1e-6, .clipnorm = 1.0}),
+      std::make_shared<opt::Ftrl>(opt::Ftrl::Options{.learning_rate_power = -0.7, .beta = 0.1, .name = "f"}),
+      std::make_shared<opt::Adafactor>(opt::Adafactor::Options{
+          .learning_rate = sch::ExponentialDecay(0.1, 10, 0.5), .relative_step = false})};
+  for (const auto& o : all) {
+    CAPTURE(o->class_name());
+    const opt::OptimizerPtr back = opt::from_config(Config::parse(opt::serialize(*o).dump()));
+    CHECK(back->class_name() == o->class_name());
+    CHECK(back->get_config() == o->get_config());
+    CHECK(opt::get(o->class_name())->class_name() == o->class_name());
+    CHECK(o->clone()->get_config() == o->get_config());
+  }
+
+  const auto beta = [] { opt::Lion({.beta_1 = 0.0}); };
+  CHECK_THROWS_AS(beta(), ValueError);
+  const auto power = [] { opt::Ftrl({.learning_rate_power = 0.5}); };
+  CHECK_THROWS_AS(power(), ValueError);
+  const auto l1 = [] { opt::Ftrl({.l1_regularization_strength = -1}); };
+  CHECK_THROWS_AS(l1(), ValueError);
+  const auto iav = [] { opt::Ftrl({.initial_accumulator_value = -0.1}); };
+  CHECK_THROWS_AS(iav(), ValueError);
+}
+
+TEST_CASE("optimizer registry: Keras names, aliases and Custom> prefixes") {
+  for (const auto& [name, cls] : std::vector<std::pair<std::string, std::string>>{
+           {"lion", "Lion"}, {"Lion", "Lion"}, {"adadelta", "Adadelta"}, {"ftrl", "Ftrl"},
+           {"Adafactor", "Adafactor"}, {"adafactor", "Adafactor"}, {"ADAM", "Adam"}}) {
+    CAPTURE(name);
+    CHECK(opt::get(name)->class_name() == cls);
+  }
+  CHECK(opt::registry().contains("adam"));
+  CHECK(opt::registry().contains("Adam"));
+  const auto known = opt::names();
+  for (const char* n : {"lion", "adadelta", "ftrl", "adafactor"})
+    CHECK(std::find(known.begin(), known.end(), n) != known.end());
+  const auto custom = opt::from_config(Config::parse(R"({"class_name": "Custom>Ftrl", "config": {
+      "name": "Ftrl", "learning_rate": 0.01, "is_legacy_optimizer": false, "jit_compile": false,
+      "learning_rate_power": -0.5, "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+      "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}})"));
+  CHECK(custom->class_name() == "Ftrl");
+  CHECK(custom->learning_rate() == 0.01);
+  // Keras 2.2's "lr"
+  CHECK(opt::from_config("SGD", Config::parse(R"({"lr": 0.2})"))->learning_rate() ==
+        doctest::Approx(0.2));
+}
+
+TEST_CASE("optimizer config errors are ArgumentErrors with paths and suggestions") {
+  const auto typo = message_of<ArgumentError>(
+      [] { opt::from_config("Adam", Config::parse(R"({"learnig_rate": 0.1})"), ConfigSource::user); });
+  CHECK_MESSAGE(contains(typo, "Adam argument 'learnig_rate'"), typo);
+  CHECK_MESSAGE(contains(typo, "Did you mean 'learning_rate'?"), typo);
+
+  const auto type = message_of<ArgumentError>(
+      [] { opt::from_config("SGD", Config::parse(R"({"momentum": "high"})"), ConfigSource::user); });
+  CHECK_MESSAGE(contains(type, "SGD argument 'momentum': expected a number, found a string 'high'"), type);
+
+  const auto schedule = message_of<ArgumentError>([] {
+    opt::from_config("Adam", Config::parse(R"({"learning_rate": {"class_name": "ExponentialDecai",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5}}})"),
+                     ConfigSource::user);
+  });
+  CHECK_MESSAGE(contains(schedule, "'learning_rate'"), schedule);
+  CHECK_MESSAGE(contains(schedule, "Did you mean 'ExponentialDecay'?"), schedule);
+
+  try {
+    opt::from_config("Adam", Config::parse(R"({"learning_rate": {"class_name": "ExponentialDecay",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5, "staircas": true}}})"));
+    FAIL("no exception");
+  } catch (const ArgumentError& e) {
+    CHECK(e.owner() == "Adam");
+    CHECK(e.path() == "learning_rate.config.staircas");
+    CHECK(e.unknown_key());
+  }
+
+  // keys tf.keras writes that Keras 3 dropped: accepted from files, refused in user configs
+  const Config legacy = Config::parse(R"({"decay": 0.01, "jit_compile": false})");
+  CHECK(opt::from_config("Adam", legacy)->class_name() == "Adam");
+  CHECK_THROWS_AS(opt::from_config("Adam", legacy, ConfigSource::user), ArgumentError);
+  CHECK(opt::from_config("Adam", Config::parse(R"({"decay": 0.0})"), ConfigSource::user)->class_name() == "Adam");
 }

@@ -1,4 +1,4 @@
-// test_pooling.cpp — pooling, global pooling, ZeroPadding2D, Cropping2D and UpSampling2D:
+// test_pooling.cpp — pooling (1-D, 2-D, 3-D), global pooling, ZeroPadding2D, Cropping2D and UpSampling2D:
 // forward results against naive loops, Keras output shapes (odd sizes, "same" padding with
 // strides), Keras's average-pooling border rule, float64 gradient checks for every
 // padding / stride combination, configs, registry lookups and errors.
@@ -398,4 +398,171 @@ TEST_CASE("pooling ops: NaN through 1-D and global pooling, forward and gradient
     CHECK(g4[3] == 1.0);  // the channel-1 NaN
     CHECK(g4[11] == 0.0);
   }
+}
+
+// ================================================================================================
+// 3-D pooling (Pooling<3, Kind>) and 3-D global pooling
+// ================================================================================================
+namespace {
+/// Naive NDHWC pooling: windows clipped to the input, average over the positions inside.
+std::vector<double> ref_pool3d(bool is_max, const std::vector<double>& x, const Shape& xs, layers::Size3 k,
+                               layers::Size3 s, const std::string& pad, const Shape& os) {
+  const i64 N = xs[0], D = xs[1], H = xs[2], W = xs[3], C = xs[4];
+  const i64 pd = ops::conv_padding_before(D, k.d, pad, s.d), ph = ops::conv_padding_before(H, k.h, pad, s.h),
+            pw = ops::conv_padding_before(W, k.w, pad, s.w);
+  std::vector<double> y;
+  for (i64 n = 0; n < N; ++n)
+    for (i64 od = 0; od < os[1]; ++od)
+      for (i64 oh = 0; oh < os[2]; ++oh)
+        for (i64 ow = 0; ow < os[3]; ++ow)
+          for (i64 c = 0; c < C; ++c) {
+            double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
+            int cnt = 0;
+            for (i64 a = 0; a < k.d; ++a)
+              for (i64 i = 0; i < k.h; ++i)
+                for (i64 j = 0; j < k.w; ++j) {
+                  const i64 id = od * s.d - pd + a, ih = oh * s.h - ph + i, iw = ow * s.w - pw + j;
+                  if (id < 0 || id >= D || ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  const double v = x[static_cast<std::size_t>((((n * D + id) * H + ih) * W + iw) * C + c)];
+                  acc = is_max ? std::max(acc, v) : acc + v;
+                  ++cnt;
+                }
+            y.push_back(is_max ? acc : acc / cnt);
+          }
+  return y;
+}
+}  // namespace
+
+TEST_CASE("MaxPooling3D / AveragePooling3D: Keras shapes, reference values, gradients, config") {
+  layers::MaxPooling3D mp;
+  CHECK(mp.class_name() == "MaxPooling3D");
+  CHECK(mp.strides() == layers::Size3(2));
+  CHECK(mp.compute_output_shape({-1, 5, 6, 7, 3}) == Shape{-1, 2, 3, 3, 3});
+  layers::AveragePooling3D ap({.pool_size = {3, 2, 2}, .strides = layers::Size3(2, 1, 3), .padding = "same"});
+  CHECK(ap.class_name() == "AveragePooling3D");
+  CHECK(ap.compute_output_shape({-1, 5, 6, 7, 3}) == Shape{-1, 3, 6, 3, 3});
+  CHECK(ap.get_config()["pool_size"] == Config::parse("[3, 2, 2]"));
+  CHECK(ap.get_config()["strides"] == Config::parse("[2, 1, 3]"));
+  CHECK(mp.get_config()["strides"] == Config::parse("[2, 2, 2]"));
+  check_round_trip(mp);
+  check_round_trip(ap);
+  CHECK(contains(error_message([&] { (void)mp(Tensor::zeros({1, 5, 5, 1})); }), "rank 5"));
+  CHECK_THROWS_AS((void)mp(Tensor::zeros({1, 1, 4, 4, 1})), ShapeError);
+  for (const char* pad : {"valid", "same"})
+    for (layers::Size3 k : {layers::Size3(2), layers::Size3(3, 2, 1)})
+      for (layers::Size3 s : {layers::Size3(1), layers::Size3(2), layers::Size3(2, 3, 1)}) {
+        CAPTURE(pad);
+        CAPTURE(k.d);
+        CAPTURE(s.h);
+        layers::MaxPooling3D m({.pool_size = k, .strides = s, .padding = pad});
+        layers::AveragePooling3D a({.pool_size = k, .strides = s, .padding = pad});
+        Tensor x = random_tensor({2, 5, 4, 3, 2}, 11);
+        for (bool is_max : {true, false}) {
+          Layer& l = is_max ? static_cast<Layer&>(m) : static_cast<Layer&>(a);
+          Tensor y = l(x);
+          CHECK(y.shape() == l.compute_output_shape(x.shape()));
+          check_close(values(y), ref_pool3d(is_max, values(x), x.shape(), k, s, pad, y.shape()), 1e-12);
+          check_layer_gradients(l, {2, 5, 4, 3, 2});
+        }
+      }
+}
+
+TEST_CASE("GlobalAveragePooling3D / GlobalMaxPooling3D: shapes, values, keepdims, gradients") {
+  layers::GlobalAveragePooling3D gap;
+  layers::GlobalMaxPooling3D gmp({.keepdims = true});
+  CHECK(gap.class_name() == "GlobalAveragePooling3D");
+  CHECK(gmp.class_name() == "GlobalMaxPooling3D");
+  CHECK(gap.compute_output_shape({-1, 3, 4, 5, 6}) == Shape{-1, 6});
+  CHECK(gmp.compute_output_shape({-1, 3, 4, 5, 6}) == Shape{-1, 1, 1, 1, 6});
+  Tensor x = random_tensor({2, 3, 2, 2, 3}, 5);
+  const auto X = values(x), Y = values(gap(x));
+  double s = 0;
+  for (i64 p = 0; p < 12; ++p) s += X[static_cast<std::size_t>(p * 3 + 1)];  // n 0, channel 1
+  CHECK(Y[1] == doctest::Approx(s / 12));
+  CHECK(contains(error_message([&] { (void)gap(Tensor::zeros({1, 4, 4, 1})); }), "rank 5"));
+  check_layer_gradients(gap, {2, 3, 2, 2, 3});
+  check_layer_gradients(gmp, {2, 3, 2, 2, 3});
+  check_round_trip(gap);
+  check_round_trip(gmp);
+}
+
+// ================================================================================================
+// arguments declared once (issue 12): strict configs, aliases, round trips
+// ================================================================================================
+namespace {
+ArgumentError pooling_argument_error(const Config& layer, ConfigSource source = ConfigSource::user) {
+  try {
+    (void)layers::deserialize(layer, source);
+  } catch (const ArgumentError& e) {
+    return e;
+  }
+  FAIL("no ArgumentError thrown for " << layer.dump());
+  return ArgumentError("", "", "");
+}
+}  // namespace
+
+TEST_CASE("pooling and resizing layers: unknown keys, bad types and bad values name the argument") {
+  ArgumentError e = pooling_argument_error(Config::parse(R"({"class_name": "MaxPooling2D", "config": {"pool_sise": 3}})"));
+  CHECK(e.unknown_key());
+  CHECK(e.owner() == "MaxPooling2D");
+  CHECK(contains(e.what(), "Did you mean 'pool_size'?"));
+  e = pooling_argument_error(Config::parse(R"({"class_name": "GlobalAveragePooling2D", "config": {"keep_dims": true}})"),
+                             ConfigSource::keras_file);
+  CHECK(contains(e.what(), "Did you mean 'keepdims'?"));
+  e = pooling_argument_error(Config::parse(R"({"class_name": "AveragePooling1D", "config": {"pool_size": "2"}})"));
+  CHECK(e.path() == "pool_size");
+  CHECK(contains(e.what(), "AveragePooling1D argument 'pool_size': expected an integer or a list of 1 integer"));
+  e = pooling_argument_error(Config::parse(R"({"class_name": "MaxPooling2D", "config": {"strides": [0, 1]}})"));
+  CHECK(e.path() == "strides");
+  CHECK(contains(e.what(), "positive integers"));
+  e = pooling_argument_error(Config::parse(R"({"class_name": "GlobalMaxPooling1D", "config": {"keepdims": "yes"}})"));
+  CHECK(contains(e.what(), "GlobalMaxPooling1D argument 'keepdims': expected a boolean"));
+  e = pooling_argument_error(Config::parse(R"({"class_name": "ZeroPadding2D", "config": {"padding": [[1, 2], [3]]}})"));
+  CHECK(e.path() == "padding");
+  e = pooling_argument_error(Config::parse(R"({"class_name": "Cropping2D", "config": {"cropping": -1}})"));
+  CHECK(contains(e.what(), "amounts >= 0"));
+  e = pooling_argument_error(Config::parse(R"({"class_name": "UpSampling2D", "config": {"interpolation": "bicubic"}})"));
+  CHECK(e.path() == "interpolation");
+  e = pooling_argument_error(Config::parse(R"({"class_name": "MaxPooling3D", "config": {"data_format": "channels_first"}})"));
+  CHECK(e.path() == "data_format");
+}
+
+TEST_CASE("pooling and resizing layers: aliases create the right class; configs round-trip unchanged") {
+  const std::vector<std::pair<std::string, std::string>> aliases{
+      {"MaxPool1D", "MaxPooling1D"},           {"MaxPool2D", "MaxPooling2D"},
+      {"MaxPool3D", "MaxPooling3D"},           {"AvgPool1D", "AveragePooling1D"},
+      {"AvgPool2D", "AveragePooling2D"},       {"AvgPool3D", "AveragePooling3D"},
+      {"GlobalAvgPool1D", "GlobalAveragePooling1D"}, {"GlobalAvgPool2D", "GlobalAveragePooling2D"},
+      {"GlobalAvgPool3D", "GlobalAveragePooling3D"}, {"GlobalMaxPool1D", "GlobalMaxPooling1D"},
+      {"GlobalMaxPool2D", "GlobalMaxPooling2D"}, {"GlobalMaxPool3D", "GlobalMaxPooling3D"}};
+  for (const auto& [alias, cls] : aliases) {
+    CAPTURE(alias);
+    LayerPtr l = layers::deserialize({{"class_name", alias}, {"config", Config::object()}});
+    REQUIRE(l);
+    CHECK(l->class_name() == cls);
+  }
+  std::vector<LayerPtr> all{
+      std::make_shared<layers::MaxPooling1D>(layers::Pooling1DOptions{.pool_size = 3, .padding = "same"}),
+      std::make_shared<layers::AveragePooling1D>(layers::Pooling1DOptions{.pool_size = 2, .strides = 1}),
+      std::make_shared<layers::MaxPooling2D>(layers::Pooling2DOptions{.pool_size = {3, 2}, .name = "p"}),
+      std::make_shared<layers::AveragePooling2D>(layers::Pooling2DOptions{.strides = Size2(1, 2), .padding = "same"}),
+      std::make_shared<layers::MaxPooling3D>(layers::Pooling3DOptions{.pool_size = {1, 2, 3}}),
+      std::make_shared<layers::AveragePooling3D>(layers::Pooling3DOptions{.strides = layers::Size3(1)}),
+      std::make_shared<layers::GlobalAveragePooling1D>(),
+      std::make_shared<layers::GlobalMaxPooling2D>(layers::GlobalPoolingOptions{.keepdims = true}),
+      std::make_shared<layers::GlobalAveragePooling3D>(layers::GlobalPoolingOptions{.keepdims = true}),
+      std::make_shared<layers::ZeroPadding2D>(layers::Pad2({1, 2}, {0, 3})),
+      std::make_shared<layers::Cropping2D>(layers::Pad2(1, 2)),
+      std::make_shared<layers::UpSampling2D>(layers::UpSampling2DOptions{.size = {2, 3}, .interpolation = "BILINEAR"})};
+  for (const auto& l : all) {
+    CAPTURE(l->class_name());
+    check_round_trip(*l);
+    Config c = l->get_config();
+    const auto entry = layers::registry().get(l->class_name());
+    for (auto& [k, v] : c.items())
+      CHECK(std::find(entry.arguments.begin(), entry.arguments.end(), k) != entry.arguments.end());
+  }
+  // Keras writes the effective strides (pool_size when none were given)
+  CHECK(layers::MaxPooling1D(3).get_config()["strides"] == Config::parse("[3]"));
+  CHECK(layers::UpSampling2D({.interpolation = "BILINEAR"}).get_config()["interpolation"] == "bilinear");
 }

@@ -250,3 +250,23 @@ TEST_CASE("LearningRate converts from numbers and schedules") {
   sgd.set_iterations(5);
   CHECK(sgd.learning_rate() == doctest::Approx((*shared)(5)));
 }
+
+TEST_CASE("schedule registry and argument errors") {
+  CHECK(sch::registry().contains("CosineDecayRestarts"));
+  CHECK(sch::names().size() == 6);
+  try {
+    sch::from_config("PolynomialDecay", Config::parse(R"({"initial_learning_rate": 0.1, "decay_steps": 10,
+        "powr": 2})"), ConfigSource::user);
+    FAIL("no exception");
+  } catch (const ArgumentError& e) {
+    CHECK(e.owner() == "PolynomialDecay");
+    CHECK(e.path() == "powr");
+    CHECK(std::string(e.what()).find("Did you mean 'power'") != std::string::npos);
+  }
+  const auto type = message_of<ArgumentError>([] {
+    sch::from_config("ExponentialDecay", Config::parse(R"({"initial_learning_rate": 0.1, "decay_steps": "ten",
+        "decay_rate": 0.5})"));
+  });
+  CHECK_MESSAGE(contains(type, "ExponentialDecay argument 'decay_steps': expected a number, found a string 'ten'"),
+                type);
+}

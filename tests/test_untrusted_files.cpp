@@ -261,3 +261,62 @@ TEST_CASE("untrusted: float labels meant as class indices must be finite whole n
   CHECK(contains(frac_msg, "index 0 is 2.5"));
   CHECK_THROWS_AS((void)ds::class_labels(Tensor::from_vector(std::vector<double>{1e10}), "y.npy"), IOError);
 }
+
+// Found by tests/fuzz/fuzz_h5 (scripts/fuzz.sh): HDF5 1.10 loops forever on a global heap
+// whose free-space object has size 0, and copies past the collection for an object larger
+// than it. The heap holds the variable-length strings (model_config) of every Keras .h5.
+TEST_CASE("untrusted: a corrupt HDF5 global heap is refused before HDF5 reads it") {
+  TempDir tmp("gcol");
+  const std::string good = tmp / "good.h5";
+  save_model(*small_model(), good);
+  const std::string bytes = read_bytes(good);
+  const auto heap = bytes.find(std::string("GCOL\x01", 5));
+  REQUIRE(heap != std::string::npos);
+  const std::size_t object = heap + 16;  // after "GCOL", version, reserved, 8-byte collection size
+  const auto patched = [&](unsigned index, std::uint64_t size) {
+    std::string b = bytes;
+    b[object] = static_cast<char>(index & 0xff);
+    b[object + 1] = static_cast<char>(index >> 8);
+    for (int i = 0; i < 8; ++i) b[object + 8 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+    return b;
+  };
+  SUBCASE("a free-space object of size 0 (HDF5 would loop forever)") {
+    write_bytes(tmp / "bad.h5", patched(0, 0));
+  }
+  SUBCASE("an object larger than its collection (HDF5 would copy past it)") {
+    write_bytes(tmp / "bad.h5", patched(1, std::uint64_t{1} << 40));
+  }
+  const std::string msg = error_message([&] { (void)load_model(tmp / "bad.h5"); });
+  CHECK(contains(msg, "bad.h5"));
+  CHECK(contains(msg, "global heap"));
+  auto model = small_model();
+  CHECK_THROWS_AS(load_weights(*model, tmp / "bad.h5"), IOError);
+  CHECK(load_model(good) != nullptr);
+}
+
+// Found by tests/fuzz/fuzz_model_json: a number beyond double's range is nlohmann's
+// out_of_range (not a parse_error) and a value of the wrong type a type_error; both escaped
+// model_from_json as bare nlohmann exceptions.
+TEST_CASE("untrusted: model JSON with an out-of-range number or a mistyped value is a ConfigError") {
+  for (const char* json : {R"({"class_name": "Sequential", "config": {"layers": [], "x": 2e308}})",
+                           R"({"class_name": 5})",
+                           R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": 7}]}})"}) {
+    CAPTURE(json);
+    CHECK_THROWS_AS((void)model_from_json(json), ConfigError);
+  }
+  CHECK(contains(error_message([] { (void)model_from_json(R"({"a": 1e999})"); }), "model JSON is malformed"));
+}
+
+// Found by tests/fuzz/fuzz_metadata_json: a random-stream state [1.5e27, 15] (training
+// metadata, temper_rng_state) was converted to uint64 with a cast outside its range (UB).
+TEST_CASE("untrusted: a random-stream state that is not two non-negative integers is a ConfigError") {
+  auto model = small_model();
+  Config layer_state = Config::object();
+  layer_state["layers"][model->layers().back()->name()] = Config::parse(R"([1e300, 2])");
+  for (const Config& state : {Config::parse(R"({"model": [1.5e27, 15]})"), Config::parse(R"({"model": [-1, 0]})"),
+                              layer_state}) {
+    CAPTURE(state.dump());
+    CHECK_THROWS_AS(set_rng_state(*model, state), ConfigError);
+  }
+  CHECK_NOTHROW(set_rng_state(*model, Config::parse(R"({"model": [7, 3]})")));
+}

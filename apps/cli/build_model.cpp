@@ -23,128 +23,68 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string json_type_name(const Config& v) {
-  switch (v.type()) {
-    case Config::value_t::boolean: return "a boolean (true or false)";
-    case Config::value_t::number_integer:
-    case Config::value_t::number_unsigned: return "an integer";
-    case Config::value_t::number_float: return "a number";
-    case Config::value_t::string: return "a string";
-    case Config::value_t::array: return "a list";
-    case Config::value_t::object: return "a mapping";
-    default: return "a value";
+// Throws the ConfigIssue for an argument error raised while reading `args`: at the deepest
+// field of the argument's path that the YAML has ("model.layers[2].Dense.units"), at the key
+// itself when the key is unknown.
+[[noreturn]] void fail_at_argument(const Field& args, const ArgumentError& e) {
+  Field f = args;
+  const std::string& path = e.path();
+  std::size_t i = 0;
+  bool at_leaf = true;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '[') {
+      const auto close = path.find(']', i);
+      const std::size_t index = std::stoul(path.substr(i + 1, close - i - 1));
+      if (!f.is_list() || index >= f.size()) {
+        at_leaf = false;
+        break;
+      }
+      f = f.item(index);
+      i = close + 1;
+      continue;
+    }
+    const auto end = path.find_first_of(".[", i);
+    const std::string key = path.substr(i, end == std::string::npos ? std::string::npos : end - i);
+    // A nested object's Keras "config" is, in the YAML, the mapping under its class name
+    // ({ExponentialDecay: {decay_rate: ...}}).
+    if (key == "config" && f.is_map() && !f[key].node().IsDefined() && f.keys().size() == 1) {
+      f = f[f.keys().front()];
+      i = end == std::string::npos ? path.size() : end;
+      continue;
+    }
+    if (!f.is_map() || !f[key].node().IsDefined()) {
+      at_leaf = false;
+      break;
+    }
+    f = f[key];
+    i = end == std::string::npos ? path.size() : end;
   }
+  if (e.unknown_key() && at_leaf) f.fail_at_key(e.detail());
+  f.fail(at_leaf ? e.detail() : e.what());
 }
 
-// Strips nlohmann's "[json.exception.type_error.302] " prefix from a message.
-std::string clean(std::string m) {
-  const auto p = m.find("[json.exception.");
-  if (p != std::string::npos) {
-    const auto q = m.find("] ", p);
-    if (q != std::string::npos) m.erase(p, q + 2 - p);
-  }
-  return m;
-}
-
-bool looks_like_type_error(const std::string& m) {
-  return m.find("type must be") != std::string::npos || m.find("type_error") != std::string::npos ||
-         m.find("wrong type") != std::string::npos;
-}
-
-// Creates an object through `make(args_json)` and, when that fails, finds the argument
-// responsible (by leaving each one out, then by trying a value of each type in its place) so
-// that the error names its full path, the expected type and the value found. Afterwards
-// rejects arguments the object does not know (its get_config() keys) with suggestions.
+// Creates an object from the arguments mapping `args` through `make(args_json)`; every error
+// becomes a ConfigIssue at the argument it concerns (the readers are strict: unknown keys,
+// wrong types and bad values all name their argument).
 template <class Make>
 auto checked_create(const Field& args, const std::string& cls, Make make,
                     const std::vector<std::string>& strip = {}) -> decltype(make(Config())) {
   Config a = args.present() ? args.as_json() : Config::object();
   if (!a.is_object()) args.wrong_type("a mapping of " + cls + " arguments");
   for (const auto& k : strip) a.erase(k);
-  using Ptr = decltype(make(Config()));
-  Ptr obj;
-  std::string msg;
-  bool type_error = false, unknown_name = false;
   try {
-    obj = make(a);
-  } catch (const nlohmann::json::exception& e) {
-    msg = clean(e.what());
-    type_error = true;
-  } catch (const UnknownNameError& e) {
-    msg = clean(e.what());
-    unknown_name = true;
+    return make(a);
+  } catch (const ConfigIssue&) {
+    throw;
+  } catch (const ArgumentError& e) {
+    fail_at_argument(args, e);
   } catch (const Error& e) {
-    msg = clean(e.what());
-    type_error = looks_like_type_error(e.what());
+    args.fail(e.what());
   }
-  if (!obj) {
-    const auto blame = [&](const std::string& k, const Ptr& ok) {
-      Config ref;
-      if (ok) {
-        const Config c = ok->get_config();
-        if (c.contains(k)) ref = c[k];
-      }
-      const Config& given = a[k];
-      const bool both_numbers = ref.is_number() && given.is_number();
-      if (!unknown_name && !ref.is_null() && !given.is_null() && ref.type() != given.type() && !both_numbers)
-        args[k].wrong_type(json_type_name(ref));
-      if (type_error && !ref.is_null() && !both_numbers) args[k].wrong_type(json_type_name(ref));
-      args[k].fail(msg);
-    };
-    for (const auto& [k, v] : a.items()) {
-      if (k == "name") continue;
-      Config a2 = a;
-      a2.erase(k);
-      try {
-        Ptr ok = make(a2);
-        if (ok) blame(k, ok);
-      } catch (const ConfigIssue&) {
-        throw;
-      } catch (...) {
-      }
-    }
-    const std::vector<Config> probes = {Config(1), Config(0.5), Config(true), Config("linear"), Config::array({1, 1}),
-                                        Config::array({1}), Config(nullptr)};
-    for (const auto& [k, v] : a.items()) {
-      if (k == "name") continue;
-      for (const auto& probe : probes) {
-        Config a2 = a;
-        a2[k] = probe;
-        try {
-          Ptr ok = make(a2);
-          if (ok) blame(k, ok);
-        } catch (const ConfigIssue&) {
-          throw;
-        } catch (...) {
-        }
-      }
-    }
-    (args.present() ? args : args).fail(msg);
-  }
-  // Unknown arguments and integers given as fractions.
-  const Config ref = obj->get_config();
-  std::vector<std::string> known;
-  for (const auto& [k, v] : ref.items()) known.push_back(k);
-  for (const auto& k : strip) known.push_back(k);
-  for (const auto& k : {"name", "trainable", "dtype"})
-    if (std::find(known.begin(), known.end(), k) == known.end()) known.push_back(k);
-  for (const auto& [k, v] : a.items()) {
-    if (std::find(known.begin(), known.end(), k) == known.end()) {
-      std::string d = "unknown argument '" + k + "' of " + cls;
-      const auto close = closest_names(k, known);
-      d += close.empty() ? std::string(".") : ". Did you mean '" + close.front() + "'?";
-      d += " Known arguments: ";
-      for (std::size_t i = 0; i < known.size(); ++i) {
-        if (i) d += ", ";
-        d += known[i];
-      }
-      args[k].fail_at_key(d);
-    }
-    if (ref.contains(k) && ref[k].is_number_integer() && v.is_number_float() &&
-        std::floor(v.template get<double>()) != v.template get<double>())
-      args[k].wrong_type("an integer");
-  }
-  return obj;
 }
 
 bool is_input_class(const std::string& cls) { return cls == "Input" || cls == "InputLayer"; }
@@ -169,7 +109,8 @@ LayerPtr make_layer_checked(const NamedSpec& spec, const std::vector<std::string
   }
   const std::string cls = spec.class_name;
   return checked_create(
-      spec.args, cls, [&](const Config& a) { return layers::deserialize({{"class_name", cls}, {"config", a}}); },
+      spec.args, cls,
+      [&](const Config& a) { return layers::deserialize({{"class_name", cls}, {"config", a}}, ConfigSource::user); },
       strip);
 }
 
@@ -434,7 +375,7 @@ void compile_model(Model& model, const Field& compile) {
     opt = checked_create(spec.args, cls, [&](const Config& a) {
       Config c = a;
       if (c.contains("learning_rate")) c["learning_rate"] = serialized_form(c["learning_rate"]);
-      return optimizers::from_config(cls, c);
+      return optimizers::from_config(cls, c, ConfigSource::user);
     });
   }
   // Loss.
@@ -461,7 +402,7 @@ void compile_model(Model& model, const Field& compile) {
     } catch (const Error&) {
     }
     loss.emplace(checked_create(spec.args, cls, [&](const Config& a) {
-      return losses::from_config(Config{{"class_name", cls}, {"config", a}});
+      return losses::from_config(Config{{"class_name", cls}, {"config", a}}, ConfigSource::user);
     }));
   }
   // Metrics.
@@ -493,7 +434,7 @@ void compile_model(Model& model, const Field& compile) {
       } catch (const Error&) {
       }
       out.emplace_back(checked_create(spec.args, cls, [&](const Config& a) {
-        return metrics::from_config(Config{{"class_name", cls}, {"config", a}});
+        return metrics::from_config(Config{{"class_name", cls}, {"config", a}}, ConfigSource::user);
       }));
     }
     return out;
@@ -523,14 +464,8 @@ std::vector<CallbackPtr> build_callbacks(const Field& cbs, const fs::path& run_d
     }
     try {
       out.push_back(callbacks::create(spec.class_name, args));
-    } catch (const callbacks::CallbackArgumentError& e) {
-      if (e.argument().empty()) (spec.args.present() ? spec.args : item).fail(e.what());
-      if (!args.contains(e.argument())) (spec.args.present() ? spec.args : item).fail(e.detail() + " '" + e.argument() + "'");
-      if (e.detail().rfind("unknown argument", 0) == 0) spec.args[e.argument()].fail_at_key(e.detail());
-      const auto found = e.detail().find(", found ");
-      if (e.detail().rfind("expected ", 0) == 0 && found != std::string::npos)
-        spec.args[e.argument()].wrong_type(e.detail().substr(9, found - 9));
-      spec.args[e.argument()].fail(e.detail());
+    } catch (const ArgumentError& e) {
+      fail_at_argument(spec.args, e);
     } catch (const UnknownNameError& e) {
       item.fail(e.what());
     } catch (const Error& e) {

@@ -7,6 +7,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -235,6 +236,14 @@ void apply_override(Document& doc, const std::string& assignment) {
 
 // ---- conversion ---------------------------------------------------------------------------
 
+namespace {
+
+// std::stod throws std::out_of_range for 1e999; YAML readers (PyYAML included) take such a
+// float as infinity, which strtod returns (and the nearest value for an underflow).
+double to_double(const std::string& s) { return std::strtod(s.c_str(), nullptr); }
+
+}  // namespace
+
 Config to_json(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return nullptr;
   if (node.IsSequence()) {
@@ -264,9 +273,9 @@ Config to_json(const YAML::Node& node) {
     if (std::regex_match(s, int_re)) return static_cast<std::int64_t>(std::stoll(s));
     if (std::regex_match(s, hex_re)) return static_cast<std::int64_t>(std::stoll(s, nullptr, 16));
   } catch (const std::out_of_range&) {
-    return std::stod(s);
+    return to_double(s);
   }
-  if (std::regex_match(s, float_re)) return std::stod(s);
+  if (std::regex_match(s, float_re)) return to_double(s);
   if (std::regex_match(s, inf_re)) return s[0] == '-' ? -std::numeric_limits<double>::infinity()
                                                        : std::numeric_limits<double>::infinity();
   if (std::regex_match(s, nan_re)) return std::numeric_limits<double>::quiet_NaN();

@@ -266,6 +266,7 @@ std::pair<std::vector<double>, std::vector<double>> moments(const Tensor& x) {
   const std::int64_t n = x.dim(0);
   const std::size_t f = n ? v.size() / static_cast<std::size_t>(n) : 0;
   std::vector<double> mean(f, 0.0), var(f, 0.0);
+  if (f == 0) return {mean, var};  // no values: the loops below would still count n rows
   for (std::int64_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < f; ++j) mean[j] += v[static_cast<std::size_t>(i) * f + j];
   for (auto& m : mean) m /= static_cast<double>(std::max<std::int64_t>(n, 1));
@@ -282,6 +283,9 @@ std::pair<std::vector<double>, std::vector<double>> moments(const Tensor& x) {
 }
 
 std::string shape_text(const Tensor& t) { return t.defined() ? shape_to_string(t.shape()) : "-"; }
+
+// apply_preprocessing without the checks of a file's values (load_data computed them itself).
+Tensor preprocess(const Config& pre, const Tensor& x);
 
 }  // namespace
 
@@ -354,6 +358,10 @@ LoadedData load_data(const Field& data, const fs::path& base, std::uint64_t seed
       out.validation = read_csv_part(s, base, "validation_path", "validation_labels_path", allow_nf);
   }
   if (!out.train.y.defined()) data[src].fail("the training data has no targets (give y / a label column)");
+  // A zero extent makes an empty array whatever the others declare (an IDX header may say
+  // (4294967295, 0)): refused here, before anything loops over its rows.
+  if (out.train.x.numel() == 0)
+    data[src].fail("the training inputs hold no values (shape " + shape_text(out.train.x) + ")");
   if (data["limit"].present()) {
     const auto n = data["limit"].as_int();
     out.train = {limit_rows(out.train.x, n), limit_rows(out.train.y, n)};
@@ -376,22 +384,25 @@ LoadedData load_data(const Field& data, const fs::path& base, std::uint64_t seed
   Config pre = Config::object();
   if (data["rescale"].present()) pre["rescale"] = data["rescale"].as_number();
   if (data.get_bool("standardize", false)) {
-    Tensor scaled = apply_preprocessing(pre, out.train.x);
+    Tensor scaled = preprocess(pre, out.train.x);
     auto [mean, std] = moments(scaled);
     pre["mean"] = mean;
     pre["std"] = std;
   }
   out.preprocessing = pre;
-  out.train.x = apply_preprocessing(pre, out.train.x);
-  if (out.validation) out.validation->x = apply_preprocessing(pre, out.validation->x);
-  if (out.test) out.test->x = apply_preprocessing(pre, out.test->x);
+  out.train.x = preprocess(pre, out.train.x);
+  if (out.validation) out.validation->x = preprocess(pre, out.validation->x);
+  if (out.test) out.test->x = preprocess(pre, out.test->x);
   out.description = src + ": train x " + shape_text(out.train.x) + " y " + shape_text(out.train.y);
   if (out.validation) out.description += ", validation x " + shape_text(out.validation->x);
   if (out.test) out.description += ", test x " + shape_text(out.test->x) + " y " + shape_text(out.test->y);
   return out;
 }
 
-Tensor apply_preprocessing(const Config& pre, const Tensor& x) {
+namespace {
+
+// Preprocessing as load_data computes it (rescale from the config, moments of the data).
+Tensor preprocess(const Config& pre, const Tensor& x) {
   Tensor out = x.dtype() == DType::Float32 ? x : x.astype(DType::Float32);
   if (pre.contains("rescale")) out = out * pre["rescale"].get<double>();
   if (pre.contains("mean") && pre.contains("std")) {
@@ -400,13 +411,50 @@ Tensor apply_preprocessing(const Config& pre, const Tensor& x) {
     auto v = out.to_vector<float>();
     const std::size_t f = mean.size();
     const std::size_t per_row = out.dim(0) ? v.size() / static_cast<std::size_t>(out.dim(0)) : f;
-    if (f == 0 || per_row != f)
+    if (f == 0 || per_row != f || std.size() != f)
       throw ShapeError("the saved standardisation has " + std::to_string(f) + " features but the inputs have " +
                        std::to_string(per_row) + " per sample");
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((v[i] - mean[i % f]) / std[i % f]);
     out = Tensor::from_vector(v, out.shape());
   }
   return out;
+}
+
+// Saved preprocessing comes from a file (preprocessing.json beside a model, or --preprocessing):
+// its values are checked before they are used.
+[[noreturn]] void bad_preprocessing(const std::string& what, const Config& found) {
+  std::string text = found.dump();
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  throw ConfigError("the saved preprocessing (preprocessing.json): " + what + ", found " + text);
+}
+
+void check_number_list(const Config& pre, const char* key, bool positive) {
+  const Config& v = pre[key];
+  if (!v.is_array()) bad_preprocessing(quote(key) + " must be a list of numbers", v);
+  for (const auto& e : v)
+    if (!e.is_number() || !std::isfinite(e.get<double>()) || (positive && !(e.get<double>() > 0.0)))
+      bad_preprocessing(quote(key) + (positive ? " must hold positive numbers" : " must hold finite numbers"), v);
+}
+
+}  // namespace
+
+Tensor apply_preprocessing(const Config& pre, const Tensor& x) {
+  if (!pre.is_object())
+    bad_preprocessing("expected a JSON object {\"rescale\": r, \"mean\": [...], \"std\": [...]}", pre);
+  for (const auto& [key, value] : pre.items())
+    if (key != "rescale" && key != "mean" && key != "std") bad_preprocessing("unknown key " + quote(key), value);
+  if (pre.contains("rescale") && (!pre["rescale"].is_number() || !std::isfinite(pre["rescale"].get<double>())))
+    bad_preprocessing("'rescale' must be a finite number", pre["rescale"]);
+  if (pre.contains("mean") != pre.contains("std")) bad_preprocessing("'mean' and 'std' go together", pre);
+  if (pre.contains("mean")) {
+    check_number_list(pre, "mean", false);
+    check_number_list(pre, "std", true);
+    if (pre["mean"].size() != pre["std"].size())
+      bad_preprocessing("'mean' has " + std::to_string(pre["mean"].size()) + " values but 'std' has " +
+                            std::to_string(pre["std"].size()),
+                        pre["std"]);
+  }
+  return preprocess(pre, x);
 }
 
 XY read_array_file(const std::string& path, const std::optional<std::string>& label_column, bool header,

@@ -51,9 +51,24 @@ bool cpu_can_run(std::string_view level) {
 #if defined(__x86_64__) && defined(__GNUC__)
   // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 registers.
   __builtin_cpu_init();
+#if defined(__clang__)
+  // Clang 14 knows the features but not GCC's level names; F16C, MOVBE and LZCNT (also in
+  // x86-64-v3) have no names there, and every CPU with AVX2, FMA and BMI2 has them.
+  const bool v2 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") &&
+                  __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1");
+  const bool v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                  __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512vl");
+  if (level == "x86-64-v4") return v4;
+  if (level == "x86-64-v3") return v3;
+  if (level == "x86-64-v2") return v2;
+#else
   if (level == "x86-64-v4") return __builtin_cpu_supports("x86-64-v4");
   if (level == "x86-64-v3") return __builtin_cpu_supports("x86-64-v3");
   if (level == "x86-64-v2") return __builtin_cpu_supports("x86-64-v2");
+#endif
 #endif
   // The baseline, "native" (the user built for this machine) and non-x86 builds.
   return true;

@@ -1,6 +1,7 @@
 // The C++ blocks of docs/custom-layers.md, each between // [docs:NAME] and // [docs-end]
 // exactly as the page prints it (docs_custom-layers checks the copies and runs this
 // program: the layer and the loss train a small model).
+#include <iostream>
 #include <stdexcept>
 
 #include <temper/temper.hpp>
@@ -26,7 +27,64 @@ class Gated final : public Layer {
 };
 // [docs-end]
 
+// [docs:declared]
+// A layer whose arguments are declared once: the table gives get_config, from_config,
+// the constructor's checks and the registry's argument list.
+class Scale final : public Layer {
+ public:
+  struct Options {
+    double factor = 1.0;
+    std::string mode = "multiply";
+    std::string name{};
+  };
+  static const Arguments<Options>& arguments() {
+    static const auto args = Arguments<Options>("Scale")
+                                 .required("factor", &Options::factor, positive_number())
+                                 .add("mode", &Options::mode, one_of({"multiply", "divide"}));
+    return args;
+  }
+  explicit Scale(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
+  std::string class_name() const override { return "Scale"; }
+  Tensor call(const Tensor& x, bool) override {
+    return options_.mode == "multiply" ? ops::multiply(x, options_.factor) : ops::multiply(x, 1.0 / options_.factor);
+  }
+  Config get_config() const override {
+    Config c = base_config();
+    arguments().write(options_, c);
+    return c;
+  }
+ private:
+  Options options_;
+};
+
+const layers::LayerRegistration<Scale> scale_registered{{"Scale"}};
+// [docs-end]
+
+void check_declared_layer() {
+  // [docs:declared-use]
+  LayerPtr s = layers::deserialize({{"class_name", "Scale"}, {"config", {{"factor", 2.0}}}});
+  // {"name": "", "trainable": true, "dtype": "float32", "factor": 2.0, "mode": "multiply"}
+  Config c = s->get_config();
+  try {
+    layers::deserialize({{"class_name", "Scale"}, {"config", {{"factor", 2.0}, {"mdoe", "divide"}}}});
+  } catch (const ArgumentError& e) {
+    // Scale argument 'mdoe': unknown argument 'mdoe' of Scale. Did you mean 'mode'? ...
+    std::cerr << e.what() << "\n";
+  }
+  // [docs-end]
+  if (c["factor"] != 2.0 || c["mode"] != "multiply")
+    throw std::runtime_error("docs/custom-layers.md: Scale's get_config is not the declared table");
+  bool rejected = false;
+  try {
+    layers::deserialize({{"class_name", "Scale"}, {"config", {{"factor", 2.0}, {"mdoe", "divide"}}}});
+  } catch (const ArgumentError& e) {
+    rejected = std::string(e.what()).find("Did you mean 'mode'?") != std::string::npos;
+  }
+  if (!rejected) throw std::runtime_error("docs/custom-layers.md: a misspelt argument was not rejected");
+}
+
 int main() {
+  check_declared_layer();
   SymbolicTensor in = Input({4});
   auto gated = make_layer<Gated>(8);
   Model model(in, layers::Dense(1)((*gated)(in)), ModelOptions{.seed = 0});

@@ -1,6 +1,7 @@
 // initializers.hpp — weight initializers (Keras: keras.initializers).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,7 +10,29 @@
 #include "temper/random.hpp"
 #include "temper/tensor.hpp"
 
+namespace temper {
+template <class Base> class Registry;
+enum class ConfigSource;
+}  // namespace temper
+
 namespace temper::initializers {
+
+/// One initializer class (Keras: keras.initializers.Initializer subclasses). Subclass it and
+/// add it to registry() for a custom initializer.
+class InitializerFunction {
+ public:
+  virtual ~InitializerFunction();
+  /// Draws a tensor of `shape` (from `rng` unless the initializer has its own seed).
+  virtual Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const = 0;
+  /// Keras class name, e.g. "GlorotUniform".
+  virtual std::string class_name() const = 0;
+  /// Keras get_config(): the constructor arguments.
+  virtual Config get_config() const = 0;
+};
+
+/// The initializer registry: Keras class names with their snake_case and older aliases
+/// ("glorot_uniform", "uniform", "OrthogonalInitializer").
+Registry<InitializerFunction>& registry();
 
 /// A weight initializer (Keras: keras.initializers.Initializer). A value type holding the
 /// Keras class name and config; the named classes below (GlorotUniform, HeNormal, ...) are
@@ -22,6 +45,8 @@ class Initializer {
   Initializer(const char* name);          // NOLINT(google-explicit-constructor)
   Initializer(const std::string& name);   // NOLINT(google-explicit-constructor)
   Initializer(std::string class_name, Config config);
+  Initializer(std::string class_name, Config config, ConfigSource source);
+  explicit Initializer(std::shared_ptr<const InitializerFunction> fn);
 
   /// Draws a tensor of `shape`.
   Tensor operator()(const Shape& shape, Generator& rng, DType dtype = DType::Float32) const;
@@ -30,8 +55,10 @@ class Initializer {
   /// {"class_name": ..., "config": {...}} as Keras 3 serialises it (module/registered_name
   /// omitted).
   Config get_config() const;
+  const std::shared_ptr<const InitializerFunction>& function() const noexcept { return fn_; }
 
  private:
+  std::shared_ptr<const InitializerFunction> fn_;
   std::string class_name_;
   Config config_;
 };
@@ -49,6 +76,7 @@ struct VarianceScalingOptions {
 struct RandomUniformOptions { double minval = -0.05, maxval = 0.05; std::optional<std::uint64_t> seed{}; };
 struct RandomNormalOptions { double mean = 0.0, stddev = 0.05; std::optional<std::uint64_t> seed{}; };
 struct OrthogonalOptions { double gain = 1.0; std::optional<std::uint64_t> seed{}; };
+struct IdentityOptions { double gain = 1.0; };
 
 /// Keras: keras.initializers.GlorotUniform (limit sqrt(6 / (fan_in + fan_out))).
 Initializer GlorotUniform(SeedOption o = {});
@@ -78,10 +106,15 @@ Initializer RandomNormal(RandomNormalOptions o = {});
 Initializer TruncatedNormal(RandomNormalOptions o = {});
 /// Keras: keras.initializers.Orthogonal (QR of a normal matrix, sign-corrected).
 Initializer Orthogonal(OrthogonalOptions o = {});
+/// Keras: keras.initializers.Identity (IdentityInitializer before Keras 3.7): gain · eye for
+/// 2-D shapes.
+Initializer Identity(IdentityOptions o = {});
 
 /// Names accepted as strings.
 std::vector<std::string> names();
-/// Keras: keras.initializers.get — from a name or a {class_name, config} object.
+/// Keras: keras.initializers.get — from a name or a {class_name, config} object. Unknown
+/// arguments are ArgumentErrors with a did-you-mean.
 Initializer get(const Config& config);
+Initializer get(const Config& config, ConfigSource source);
 
 }  // namespace temper::initializers

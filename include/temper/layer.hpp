@@ -18,6 +18,7 @@
 namespace temper {
 
 class SymbolicTensor;  // temper/functional.hpp
+template <class Options> class Arguments;  // temper/arguments.hpp: a class's argument table
 namespace detail {
 struct LayerAccess;  // lets the functional graph and models reach build state (src/ only)
 }  // namespace detail

@@ -1,4 +1,6 @@
-// model.hpp — models and the training loop (Keras: keras.Model, keras.Sequential).
+// model.hpp — models and the training loop (Keras: keras.Model, keras.Sequential). The graph
+// is implemented in src/models/, the trainer (compile, fit, evaluate, predict, the step
+// functions) in src/trainers/; the arguments of compile/fit/... are in temper/trainer.hpp.
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -18,146 +20,11 @@
 #include "temper/metrics.hpp"
 #include "temper/optimizers.hpp"
 #include "temper/random.hpp"
+#include "temper/trainer.hpp"
 
 namespace temper {
 
 namespace datasets { class Dataset; }
-
-/// An optimizer argument for compile: a name ("adam"), an optimizer value
-/// (`optimizers::Adam(1e-3)`) or a shared optimizer.
-class OptimizerArg {
- public:
-  OptimizerArg(const char* name);         // NOLINT(google-explicit-constructor)
-  OptimizerArg(const std::string& name);  // NOLINT(google-explicit-constructor)
-  template <class O>
-    requires std::is_base_of_v<optimizers::Optimizer, std::decay_t<O>>
-  OptimizerArg(O&& o) : ptr_(std::make_shared<std::decay_t<O>>(std::forward<O>(o))) {}  // NOLINT
-  OptimizerArg(optimizers::OptimizerPtr p) : ptr_(std::move(p)) {}  // NOLINT
-  const optimizers::OptimizerPtr& get() const noexcept { return ptr_; }
-
- private:
-  optimizers::OptimizerPtr ptr_;
-};
-
-/// A loss argument for compile: a name ("sparse_categorical_crossentropy", "mse"), a loss
-/// value (`losses::SparseCategoricalCrossentropy({.from_logits = true})`) or a shared loss.
-class LossArg {
- public:
-  LossArg(const char* name);         // NOLINT(google-explicit-constructor)
-  LossArg(const std::string& name);  // NOLINT(google-explicit-constructor)
-  template <class L>
-    requires std::is_base_of_v<losses::Loss, std::decay_t<L>>
-  LossArg(L&& l) : ptr_(std::make_shared<std::decay_t<L>>(std::forward<L>(l))) {}  // NOLINT
-  LossArg(losses::LossPtr p) : ptr_(std::move(p)) {}  // NOLINT
-  const losses::LossPtr& get() const noexcept { return ptr_; }
-
- private:
-  losses::LossPtr ptr_;
-};
-
-/// A metric argument for compile: a name ("accuracy", "mae") resolved once shapes are known,
-/// or a metric object.
-class MetricArg {
- public:
-  MetricArg(const char* name) : name_(name) {}         // NOLINT(google-explicit-constructor)
-  MetricArg(std::string name) : name_(std::move(name)) {}  // NOLINT(google-explicit-constructor)
-  template <class M>
-    requires std::is_base_of_v<metrics::Metric, std::decay_t<M>>
-  MetricArg(M&& m) : ptr_(std::make_shared<std::decay_t<M>>(std::forward<M>(m))) {}  // NOLINT
-  MetricArg(metrics::MetricPtr p) : ptr_(std::move(p)) {}  // NOLINT
-  const std::string& name() const noexcept { return name_; }
-  const metrics::MetricPtr& ptr() const noexcept { return ptr_; }
-
- private:
-  std::string name_;
-  metrics::MetricPtr ptr_;
-};
-
-/// Model data: one tensor, a list of tensors (one per model input or output, in order) or a
-/// name -> tensor map keyed by input/output names (Keras: a nested structure of arrays).
-///
-///   model.fit(x, y);                                  // one input, one output
-///   model.fit({x_text, x_meta}, {y_main, y_aux});     // lists, in model order
-///   model.fit(Tensors::named({{"text", xt}, {"meta", xm}}), ...);
-class Tensors {
- public:
-  Tensors() = default;
-  Tensors(Tensor t) { list_.push_back(std::move(t)); }                       // NOLINT
-  Tensors(std::vector<Tensor> list) : list_(std::move(list)) {}              // NOLINT
-  Tensors(std::initializer_list<Tensor> list) : list_(list) {}               // NOLINT
-  Tensors(std::map<std::string, Tensor> named);                              // NOLINT
-  /// A name -> tensor map (the names of the model's inputs or outputs).
-  static Tensors named(std::map<std::string, Tensor> named) { return Tensors(std::move(named)); }
-
-  bool empty() const noexcept { return list_.empty(); }
-  std::size_t size() const noexcept { return list_.size(); }
-  bool is_named() const noexcept { return !names_.empty(); }
-  const std::vector<Tensor>& list() const noexcept { return list_; }
-  const std::vector<std::string>& names() const noexcept { return names_; }
-  /// The tensors in the order of `expected` names; a missing or unknown name throws
-  /// ValueError naming it and the expected names. `what` is "inputs" or "targets".
-  std::vector<Tensor> resolve(const std::vector<std::string>& expected, const std::string& what) const;
-
- private:
-  std::vector<Tensor> list_;
-  std::vector<std::string> names_;  // parallel to list_ when built from a map
-};
-
-/// Validation data given explicitly to fit (Keras: `validation_data=(x, y[, sample_weight])`).
-struct ValidationData {
-  Tensors x{}, y{};
-  Tensor sample_weight{};
-};
-
-/// Keras fit() arguments with Keras's defaults. `epochs` is the index of the final epoch
-/// (training runs epochs initial_epoch .. epochs-1), as in Keras.
-struct FitOptions {
-  std::int64_t batch_size = 32;
-  int epochs = 1;
-  int verbose = 1;  ///< 0 silent, 1 progress bar, 2 one line per epoch
-  std::vector<CallbackPtr> callbacks{};
-  double validation_split = 0.0;  ///< the last fraction of the samples, taken before shuffling
-  std::optional<ValidationData> validation_data{};
-  bool shuffle = true;
-  std::map<int, double> class_weight{};  ///< class index -> weight of its samples in the loss
-  Tensor sample_weight{};              ///< (N,) per-sample loss weights
-  int initial_epoch = 0;
-  std::optional<std::int64_t> steps_per_epoch{};
-  int validation_freq = 1;
-  std::optional<std::int64_t> validation_batch_size{};
-};
-
-/// Keras evaluate() arguments.
-struct EvaluateOptions {
-  std::int64_t batch_size = 32;
-  int verbose = 1;
-  Tensor sample_weight{};
-  std::optional<std::int64_t> steps{};
-  std::vector<CallbackPtr> callbacks{};
-};
-
-/// Keras predict() arguments.
-struct PredictOptions {
-  std::int64_t batch_size = 32;
-  int verbose = 1;
-  std::optional<std::int64_t> steps{};
-  std::vector<CallbackPtr> callbacks{};
-};
-
-/// Keras compile() extras, including the per-output forms of a multi-output model
-/// (Keras: `loss={"main": ..., "aux": ...}`, `loss_weights`, `metrics={"aux": [...]}`).
-/// Outputs are named by the layer that produces them.
-struct CompileOptions {
-  std::vector<MetricArg> weighted_metrics{};
-  /// Per-output losses by output name; outputs not listed use the `loss` argument.
-  std::map<std::string, LossArg> losses{};
-  /// Per-output loss weights by output name (default 1).
-  std::map<std::string, double> loss_weights{};
-  /// Per-output loss weights in output order (alternative to the map).
-  std::vector<double> loss_weights_list{};
-  /// Per-output metrics by output name; the `metrics` argument applies to every output.
-  std::map<std::string, std::vector<MetricArg>> output_metrics{};
-};
 
 /// Options of a functional Model (Keras: keras.Model(inputs, outputs, name=...)).
 struct ModelOptions {
@@ -166,7 +33,7 @@ struct ModelOptions {
 };
 
 namespace detail { struct Graph; }
-class TrainingData;  // src/training_data.hpp
+class TrainingData;  // src/trainers/training_data.hpp
 
 /// The trainable model (Keras: keras.Model): a graph of layers plus
 /// compile/fit/evaluate/predict.
@@ -177,8 +44,24 @@ class TrainingData;  // src/training_data.hpp
 /// called inside another model (nested models share their weights). It owns the training
 /// loop, metrics, callbacks, the optimizer and its seeded random stream (initial weights,
 /// dropout masks, shuffling), so the same seed gives the same weights and the same history.
+///
+/// What one step of fit / evaluate / predict does is a protected virtual member
+/// (`train_step`, `test_step`, `predict_step`, and the `compute_loss` / `compute_metrics` they
+/// call), so a subclass of Model or Sequential can change it and keep everything else of fit
+/// — batching, shuffling, callbacks, the progress bar, History (Keras: "customizing what
+/// happens in fit()"; docs/custom-training.md, lesson 8).
 class Model : public Layer {
  public:
+  /// The data of one step (Keras: the `data` a train_step receives, as unpacked by
+  /// `keras.utils.unpack_x_y_sample_weight`). fit and evaluate reuse one Batch for every step.
+  struct Batch {
+    std::vector<Tensor> x;  ///< one tensor per model input, in input order
+    std::vector<Tensor> y;  ///< one per output; empty in predict and when no targets were given
+    Tensor sample_weight;   ///< (batch,) loss weights, class_weight included; undefined if none
+    /// The number of samples (rows of the first input; 0 without inputs).
+    std::int64_t size() const;
+  };
+
   /// A functional model from its input and output symbolic tensors. Validates the graph:
   /// an output not computable from the inputs ("graph disconnected"), an input that no
   /// output uses, cycles and duplicate layer names are ValueErrors naming the layers.
@@ -258,9 +141,11 @@ class Model : public Layer {
   /// Keras compile with per-output losses only (`options.losses` names every output).
   void compile(OptimizerArg optimizer, CompileOptions options);
   bool compiled() const noexcept { return compiled_; }
-  /// Keras fit on in-memory arrays. Returns the History (also kept as `history()`).
+  /// Keras fit on in-memory arrays. Returns the History (also kept as `history()`). `y` may
+  /// be empty (`{}`) for a model whose train_step needs no targets.
   History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
-  /// Keras evaluate: {"loss": ..., "<metric>": ...} (multi-output: "<output>_loss", ...).
+  /// Keras evaluate: {"loss": ..., "<metric>": ...} (multi-output: "<output>_loss", ...), or
+  /// what a custom test_step logs. `y` may be empty for a test_step that needs no targets.
   Logs evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options = {});
   /// Keras predict for a one-output model: outputs of every batch concatenated.
   Tensor predict(const Tensors& x, PredictOptions options = {});
@@ -286,11 +171,16 @@ class Model : public Layer {
   /// Per-output losses and their weights, in output order (after compile).
   std::vector<losses::LossPtr> output_losses() const;
   std::vector<double> loss_weights() const;
-  /// Compiled metrics (after the first batch resolved them), loss trackers first.
-  std::vector<metrics::MetricPtr> metrics() const;
+  /// Every metric the model tracks (Keras model.metrics): the loss tracker, the per-output
+  /// loss trackers, then the compiled metrics (after the first batch resolved them).
+  /// fit and evaluate reset these at the start of every epoch and evaluation. A model that
+  /// tracks its own metrics in a custom train_step overrides this to add them.
+  virtual std::vector<metrics::MetricPtr> metrics() const;
   /// Keras metrics_names: "loss" then compiled metric names.
   std::vector<std::string> metrics_names() const;
   void reset_metrics();
+  /// Keras get_metrics_result(): {name: result()} of every metric in metrics().
+  Logs get_metrics_result() const;
   /// The compile() arguments as Keras's compile_config / training_config JSON.
   Config compile_config() const;
 
@@ -323,6 +213,43 @@ class Model : public Layer {
   /// child of the model's random stream.
   void adopt_layer(Layer& layer, const std::vector<LayerPtr>& existing);
 
+  // ---- the steps (Keras 3 Trainer; override to customise fit / evaluate / predict) ---------
+  /// One optimizer step on one batch, called by fit (every step) and train_on_batch; returns
+  /// the logs that the progress bar, callbacks' on_train_batch_end and (at the end of an
+  /// epoch) History receive. The default runs call_outputs(x, training = true),
+  /// compute_loss, updates the loss tracker with it, apply_gradients(loss), and returns
+  /// compute_metrics on the (detached) predictions.
+  virtual Logs train_step(const Batch& batch);
+  /// One evaluation step, called by evaluate, fit's validation and test_on_batch: the same
+  /// without gradients, in inference mode (under NoGradGuard).
+  virtual Logs test_step(const Batch& batch);
+  /// The outputs for one batch of inputs (`batch.y` is empty), called by predict,
+  /// predict_outputs and predict_on_batch under NoGradGuard: call_outputs(x, false).
+  virtual std::vector<Tensor> predict_step(const Batch& batch);
+  /// The total loss of a batch (Keras compute_loss): the compiled loss of every output
+  /// (times its loss weight) plus the layers' regularization losses, differentiable. It also
+  /// updates the per-output loss trackers of a multi-output model. Override it to add a term
+  /// that the default train_step / test_step then minimise and report as "loss".
+  virtual Tensor compute_loss(const Batch& batch, const std::vector<Tensor>& y_pred);
+  /// Updates the compiled metrics with this batch's predictions and returns
+  /// get_metrics_result() (Keras compute_metrics). The loss trackers are updated by the steps
+  /// and compute_loss, not here.
+  virtual Logs compute_metrics(const Batch& batch, const std::vector<Tensor>& y_pred);
+
+  // ---- helpers for writing a step ------------------------------------------------------
+  /// The "loss" metric (a Mean) that the default steps update with compute_loss's value,
+  /// weighted by the batch size: `loss_tracker().update_state(loss.item(), batch.size())`.
+  /// StateError before compile.
+  metrics::Mean& loss_tracker();
+  /// Backpropagates `loss` and takes one step of the compiled optimizer on the model's
+  /// trainable weights (as captured by compile / fit), then clears their gradients.
+  void apply_gradients(const Tensor& loss);
+  /// Takes one step of `optimizer` on `variables` only, with d(loss)/d(variables) (Keras:
+  /// `optimizer.apply(tape.gradient(loss, variables), variables)`); no other variable's
+  /// gradient is touched, so a GAN can step its generator and its discriminator separately.
+  void apply_gradients(const Tensor& loss, const std::vector<VariablePtr>& variables,
+                       optimizers::Optimizer& optimizer);
+
  private:
   struct OutputHead;
   void require_compiled(const char* what) const;
@@ -330,14 +257,6 @@ class Model : public Layer {
   std::vector<Tensor> resolve_inputs(const Tensors& x, const char* what) const;
   std::vector<Tensor> resolve_targets(const Tensors& y, const char* what) const;
   void resolve_metrics(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds);
-  Tensor total_loss(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds,
-                    const Tensor& sample_weight, std::vector<double>* per_output);
-  void train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& sample_weight);
-  void test_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& sample_weight);
-  void update_metrics(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds,
-                      const Tensor& sample_weight, double loss, const std::vector<double>& per_output,
-                      std::int64_t batch);
-  Logs current_logs() const;
   Logs run_evaluation(TrainingData& data, CallbackList& callbacks);
   Tensor class_weights_to_sample_weights(const Tensor& y, const std::map<int, double>& cw,
                                          const Tensor& sample_weight) const;

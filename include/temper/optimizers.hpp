@@ -14,6 +14,7 @@
 #pragma once
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,7 +24,10 @@
 #include <utility>
 #include <vector>
 
+#include "temper/arguments.hpp"
 #include "temper/config.hpp"
+#include "temper/constraints.hpp"
+#include "temper/registry.hpp"
 #include "temper/schedules.hpp"
 #include "temper/tensor.hpp"
 #include "temper/variable.hpp"
@@ -67,22 +71,96 @@ class LearningRate {
   schedules::SchedulePtr schedule_;
 };
 
+}  // namespace temper::optimizers
+
+namespace temper {
+/// `learning_rate`: a number, or a serialized schedule {"class_name", "config"}; errors inside
+/// the schedule's config are reported as "learning_rate.config.<key>".
+template <> struct ArgTraits<optimizers::LearningRate> {
+  static const char* expected();
+  static optimizers::LearningRate read(const Config& value);
+  static Config write(const optimizers::LearningRate& value);
+};
+}  // namespace temper
+
+namespace temper::optimizers {
+
 /// Arguments every Keras optimizer accepts (Keras: BaseOptimizer.__init__), in Keras's order
 /// so that designated initializers read like the Python call. At most one of clipnorm,
 /// clipvalue and global_clipnorm may be set.
+///
+/// Every subclass's Options struct holds these same fields under the same names, declared by
+/// TEMPER_OPTIMIZER_COMMON_OPTIONS (learning_rate, weight_decay and name are spelled out per
+/// class because their defaults and, for AdamW, their positions differ). They cannot come from
+/// a base struct: C++20 designated initializers (`Adam::Options{.learning_rate = 1e-3,
+/// .beta_1 = 0.8, .clipnorm = 1.0}`) cannot name members of a base class. The argument table
+/// is likewise declared once: optimizer_arguments<O>() below, which each class's table extends.
+///
+///   clipnorm         per-variable L2-norm clip
+///   clipvalue        element-wise clip to [-v, v]
+///   global_clipnorm  clip by the norm over all gradients
+///   use_ema          keep an exponential moving average of the weights (ema_momentum),
+///                    copied into the weights every ema_overwrite_frequency steps
+///   loss_scale_factor            gradients are divided by it
+///   gradient_accumulation_steps  update every N calls (>= 2)
+#define TEMPER_OPTIMIZER_COMMON_OPTIONS                          \
+  std::optional<double> clipnorm{}, clipvalue{}, global_clipnorm{}; \
+  bool use_ema = false;                                          \
+  double ema_momentum = 0.99;                                    \
+  std::optional<std::int64_t> ema_overwrite_frequency{};         \
+  std::optional<double> loss_scale_factor{};                     \
+  std::optional<std::int64_t> gradient_accumulation_steps{}
+
 struct OptimizerOptions {
   LearningRate learning_rate = 0.001;
-  std::optional<double> weight_decay{};   ///< decoupled: w -= w * weight_decay * lr
-  std::optional<double> clipnorm{};       ///< per-variable L2-norm clip
-  std::optional<double> clipvalue{};      ///< element-wise clip to [-v, v]
-  std::optional<double> global_clipnorm{};  ///< clip by the norm over all gradients
-  bool use_ema = false;                   ///< keep an exponential moving average of weights
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};  ///< copy EMA into weights every N
-  std::optional<double> loss_scale_factor{};              ///< gradients are divided by it
-  std::optional<std::int64_t> gradient_accumulation_steps{};  ///< update every N calls (>= 2)
-  std::string name{};                     ///< empty: the class's Keras default ("adam", ...)
+  std::optional<double> weight_decay{};  ///< decoupled: w -= w * weight_decay * lr
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
+  std::string name{};  ///< empty: the class's Keras default ("adam", ...)
 };
+
+/// Checks of the base arguments (shared by every optimizer table).
+Check<LearningRate> learning_rate_check();
+Check<std::optional<double>> optional_positive();
+Check<std::optional<double>> optional_non_negative();
+Check<std::optional<std::int64_t>> optional_at_least(std::int64_t lo);
+
+/// The base-class arguments (Keras BaseOptimizer.__init__ and get_config), declared once for
+/// every optimizer: a class's table is `optimizer_arguments<Options>("Adam").add("beta_1", ...)`.
+/// Keys written by older Keras versions that Keras 3 drops are accepted from Keras files:
+/// "lr" (Keras 2.2's learning_rate), "decay", "jit_compile", "is_legacy_optimizer" (tf.keras).
+template <class O> Arguments<O> optimizer_arguments(std::string owner) {
+  return Arguments<O>(std::move(owner))
+      .add("name", &O::name)
+      .add("learning_rate", &O::learning_rate, learning_rate_check())
+      .add("weight_decay", &O::weight_decay, optional_non_negative())
+      .add("clipnorm", &O::clipnorm, optional_positive())
+      .add("global_clipnorm", &O::global_clipnorm, optional_positive())
+      .add("clipvalue", &O::clipvalue, optional_positive())
+      .add("use_ema", &O::use_ema)
+      .add("ema_momentum", &O::ema_momentum)
+      .add("ema_overwrite_frequency", &O::ema_overwrite_frequency)
+      .add("loss_scale_factor", &O::loss_scale_factor, optional_positive())
+      .add("gradient_accumulation_steps", &O::gradient_accumulation_steps, optional_at_least(2))
+      .renamed("lr", "learning_rate")
+      .unsupported("decay", 0.0, Effect::training_only, false)
+      .unsupported("jit_compile", true, Effect::training_only, false)
+      .unsupported("is_legacy_optimizer", false, Effect::training_only, false);
+}
+
+/// Copies the base-class fields between two option structs (any two of the Options types).
+template <class From, class To> void copy_base_options(const From& from, To& to) {
+  to.learning_rate = from.learning_rate;
+  to.weight_decay = from.weight_decay;
+  to.clipnorm = from.clipnorm;
+  to.clipvalue = from.clipvalue;
+  to.global_clipnorm = from.global_clipnorm;
+  to.use_ema = from.use_ema;
+  to.ema_momentum = from.ema_momentum;
+  to.ema_overwrite_frequency = from.ema_overwrite_frequency;
+  to.loss_scale_factor = from.loss_scale_factor;
+  to.gradient_accumulation_steps = from.gradient_accumulation_steps;
+  to.name = from.name;
+}
 
 class Optimizer;
 using OptimizerPtr = std::shared_ptr<Optimizer>;
@@ -175,6 +253,14 @@ class Optimizer {
   /// The variables the optimizer holds slots for, in build order.
   std::vector<VariablePtr> tracked_variables() const;
 
+  /// Keras `variable.constraint`: after each update (and EMA), `var` is replaced by
+  /// `constraint(var)`, as Keras's BaseOptimizer.apply does. An inactive constraint removes it.
+  /// A Variable type with a `constraint` member (constraints::Constraint) is picked up
+  /// automatically; one set here takes precedence.
+  void set_constraint(const VariablePtr& var, constraints::Constraint constraint);
+  /// The constraint applied to `var` after each update (inactive when none).
+  constraints::Constraint constraint_of(const Variable& var) const;
+
  protected:
   /// One kind of per-variable slot. `group` reproduces Keras's creation order: slots of the
   /// same group are interleaved per variable; groups follow each other.
@@ -182,6 +268,11 @@ class Optimizer {
     std::string name{};
     double initial_value = 0.0;
     int group = 0;
+    /// The slot's shape from the variable's (Adafactor's factored r and c); empty: the same.
+    std::function<Shape(const Shape&)> shape{};
+    /// False for scratch space the update reuses every step: not part of variables(), not
+    /// counted, not copied between optimizers.
+    bool saved = true;
   };
   /// Per-step values shared by every variable's update.
   struct StepContext {
@@ -213,19 +304,26 @@ class Optimizer {
   template <class O>
   static Options base_of(const O& o) {
     Options b;
-    b.learning_rate = o.learning_rate;
-    b.weight_decay = o.weight_decay;
-    b.clipnorm = o.clipnorm;
-    b.clipvalue = o.clipvalue;
-    b.global_clipnorm = o.global_clipnorm;
-    b.use_ema = o.use_ema;
-    b.ema_momentum = o.ema_momentum;
-    b.ema_overwrite_frequency = o.ema_overwrite_frequency;
-    b.loss_scale_factor = o.loss_scale_factor;
-    b.gradient_accumulation_steps = o.gradient_accumulation_steps;
-    b.name = o.name;
+    copy_base_options(o, b);
     return b;
   }
+  /// get_config of a subclass: its table written from `o` with the base fields as they are
+  /// now (learning_rate reflects set_learning_rate).
+  template <class O>
+  Config config_of(const Arguments<O>& args, O o) const {
+    copy_base_options(opts_, o);
+    return args.write(o);
+  }
+  /// Runs the table's checks; a failure is a ValueError naming this optimizer.
+  template <class O>
+  void validate_arguments(const Arguments<O>& args, const O& o) const {
+    try {
+      args.validate(o);
+    } catch (const ValueError& e) {
+      rethrow_named(e, args.owner());
+    }
+  }
+  [[noreturn]] void rethrow_named(const ValueError& e, const std::string& owner) const;
   /// "Adam optimizer 'adam'" for error messages.
   std::string describe() const;
 
@@ -238,6 +336,7 @@ class Optimizer {
     Tensor scratch;             ///< reusable copy for clipping / unscaling / dtype casts
     int use_weight_decay = -1;  ///< cached decision: -1 unknown, 0 no, 1 yes
   };
+  void apply_constraints();
   struct Work {
     std::size_t entry;
     Tensor grad;
@@ -263,6 +362,7 @@ class Optimizer {
   std::unordered_set<const Variable*> wd_exclude_vars_;
   std::vector<std::string> wd_exclude_names_;
   std::string class_for_errors_;
+  std::unordered_map<const Variable*, constraints::Constraint> constraints_;
 };
 
 // ---- SGD ----------------------------------------------------------------------------------
@@ -272,12 +372,8 @@ struct SGDOptions {
   LearningRate learning_rate = 0.01;
   double momentum = 0.0;  ///< in [0, 1]
   bool nesterov = false;
-  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "SGD";
 };
 
@@ -295,7 +391,10 @@ class SGD : public Optimizer {
   OptimizerPtr clone() const override { return std::make_shared<SGD>(*this); }
   /// The arguments as constructed (the current rate is learning_rate_setting()).
   const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<SGD> from_config(const Config& config);
+  static std::shared_ptr<SGD> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
@@ -315,12 +414,8 @@ struct AdamOptions {
   double beta_2 = 0.999;
   double epsilon = 1e-7;  ///< Keras's "epsilon hat", added to sqrt(v)
   bool amsgrad = false;
-  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "adam";
 };
 
@@ -338,7 +433,10 @@ class Adam : public Optimizer {
   OptimizerPtr clone() const override { return std::make_shared<Adam>(*this); }
   /// The arguments as constructed (the current rate is learning_rate_setting()).
   const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adam> from_config(const Config& config);
+  static std::shared_ptr<Adam> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
 
  protected:
   Adam(Options options, std::string keras_class, const std::string& default_name);
@@ -358,12 +456,7 @@ struct AdamWOptions {
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   bool amsgrad = false;
-  std::optional<double> clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "adamw";
 };
 
@@ -377,7 +470,10 @@ class AdamW : public Adam {
 
   std::string class_name() const override { return "AdamW"; }
   OptimizerPtr clone() const override { return std::make_shared<AdamW>(*this); }
-  static std::shared_ptr<AdamW> from_config(const Config& config);
+  static std::shared_ptr<AdamW> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
 
  private:
   static AdamOptions to_adam(const Options& o);
@@ -392,12 +488,8 @@ struct RMSpropOptions {
   double momentum = 0.0;
   double epsilon = 1e-7;  ///< inside the square root, as in Keras
   bool centered = false;
-  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "rmsprop";
 };
 
@@ -415,7 +507,10 @@ class RMSprop : public Optimizer {
   OptimizerPtr clone() const override { return std::make_shared<RMSprop>(*this); }
   /// The arguments as constructed (the current rate is learning_rate_setting()).
   const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<RMSprop> from_config(const Config& config);
+  static std::shared_ptr<RMSprop> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
@@ -433,12 +528,8 @@ struct AdagradOptions {
   LearningRate learning_rate = 0.001;
   double initial_accumulator_value = 0.1;
   double epsilon = 1e-7;
-  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "adagrad";
 };
 
@@ -455,7 +546,10 @@ class Adagrad : public Optimizer {
   OptimizerPtr clone() const override { return std::make_shared<Adagrad>(*this); }
   /// The arguments as constructed (the current rate is learning_rate_setting()).
   const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adagrad> from_config(const Config& config);
+  static std::shared_ptr<Adagrad> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
@@ -474,12 +568,8 @@ struct AdamaxOptions {
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
-  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "adamax";
 };
 
@@ -496,7 +586,10 @@ class Adamax : public Optimizer {
   OptimizerPtr clone() const override { return std::make_shared<Adamax>(*this); }
   /// The arguments as constructed (the current rate is learning_rate_setting()).
   const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adamax> from_config(const Config& config);
+  static std::shared_ptr<Adamax> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
@@ -515,12 +608,8 @@ struct NadamOptions {
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
-  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
-  bool use_ema = false;
-  double ema_momentum = 0.99;
-  std::optional<std::int64_t> ema_overwrite_frequency{};
-  std::optional<double> loss_scale_factor{};
-  std::optional<std::int64_t> gradient_accumulation_steps{};
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
   std::string name = "nadam";
 };
 
@@ -539,7 +628,10 @@ class Nadam : public Optimizer {
   OptimizerPtr clone() const override { return std::make_shared<Nadam>(*this); }
   /// The arguments as constructed (the current rate is learning_rate_setting()).
   const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Nadam> from_config(const Config& config);
+  static std::shared_ptr<Nadam> from_config(const Config& config,
+                                         ConfigSource source = ConfigSource::keras_file);
+  /// The constructor arguments, declared once (base arguments included).
+  static const Arguments<Options>& arguments();
   /// Product of the momentum-schedule factors u_1..u_t so far (starts at 1).
   double u_product() const noexcept { return u_product_; }
 
@@ -558,20 +650,219 @@ class Nadam : public Optimizer {
   OptimizerStep step_;  ///< u_t, u_t1 and products of the current step
 };
 
+// ---- Lion ---------------------------------------------------------------------------------
+
+/// Options of Lion in Keras argument order.
+struct LionOptions {
+  LearningRate learning_rate = 0.001;
+  double beta_1 = 0.9;  ///< in (0, 1]
+  double beta_2 = 0.99;
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
+  std::string name = "lion";
+};
+
+/// Keras: keras.optimizers.Lion (Chen et al. 2023, "Symbolic Discovery of Optimization
+/// Algorithms"): `w -= lr · sign(beta_1·m + (1 - beta_1)·g)`, then
+/// `m = beta_2·m + (1 - beta_2)·g`. One slot, "momentum".
+class Lion : public Optimizer {
+ public:
+  using Options = LionOptions;
+  explicit Lion(Options options = {});
+  explicit Lion(LearningRate learning_rate);
+
+  std::string class_name() const override { return "Lion"; }
+  Config get_config() const override;
+  OptimizerPtr clone() const override { return std::make_shared<Lion>(*this); }
+  const Options& options() const noexcept { return o_; }
+  static std::shared_ptr<Lion> from_config(const Config& config,
+                                          ConfigSource source = ConfigSource::keras_file);
+  static const Arguments<Options>& arguments();
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override;
+  void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
+                   const StepContext& ctx) override;
+
+ private:
+  Options o_;
+};
+
+// ---- Adadelta -----------------------------------------------------------------------------
+
+/// Options of Adadelta in Keras argument order.
+struct AdadeltaOptions {
+  LearningRate learning_rate = 0.001;
+  double rho = 0.95;
+  double epsilon = 1e-7;
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
+  std::string name = "adadelta";
+};
+
+/// Keras: keras.optimizers.Adadelta (Zeiler 2012). With rms(x) = sqrt(x + epsilon):
+/// `E[g²] = rho·E[g²] + (1-rho)·g²`, `Δ = -rms(E[Δ²]) · g / rms(E[g²])`,
+/// `E[Δ²] = rho·E[Δ²] + (1-rho)·Δ²`, `w += lr·Δ`. Slots "accumulated_grad" and
+/// "accumulated_delta_var", interleaved per variable as Keras creates them.
+class Adadelta : public Optimizer {
+ public:
+  using Options = AdadeltaOptions;
+  explicit Adadelta(Options options = {});
+  explicit Adadelta(LearningRate learning_rate);
+
+  std::string class_name() const override { return "Adadelta"; }
+  Config get_config() const override;
+  OptimizerPtr clone() const override { return std::make_shared<Adadelta>(*this); }
+  const Options& options() const noexcept { return o_; }
+  static std::shared_ptr<Adadelta> from_config(const Config& config,
+                                              ConfigSource source = ConfigSource::keras_file);
+  static const Arguments<Options>& arguments();
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override;
+  void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
+                   const StepContext& ctx) override;
+
+ private:
+  Options o_;
+};
+
+// ---- Ftrl ---------------------------------------------------------------------------------
+
+/// Options of Ftrl in Keras argument order.
+struct FtrlOptions {
+  LearningRate learning_rate = 0.001;
+  double learning_rate_power = -0.5;        ///< <= 0
+  double initial_accumulator_value = 0.1;   ///< >= 0
+  double l1_regularization_strength = 0.0;  ///< >= 0
+  double l2_regularization_strength = 0.0;  ///< >= 0
+  double l2_shrinkage_regularization_strength = 0.0;  ///< >= 0
+  double beta = 0.0;
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
+  std::string name = "ftrl";
+};
+
+/// Keras: keras.optimizers.Ftrl (McMahan et al. 2013, FTRL-Proximal). With p =
+/// learning_rate_power, l2' = l2 + beta / (2·lr) and n' = n + g²:
+/// `z += g + 2·l2_shrinkage·w - (n'^-p - n^-p) / lr · w`,
+/// `w = (clip(z, -l1, l1) - z) / (n'^-p / lr + 2·l2')`, `n = n'`. Slots "accumulator"
+/// (starting at initial_accumulator_value) and "linear", interleaved per variable.
+class Ftrl : public Optimizer {
+ public:
+  using Options = FtrlOptions;
+  explicit Ftrl(Options options = {});
+  explicit Ftrl(LearningRate learning_rate);
+
+  std::string class_name() const override { return "Ftrl"; }
+  Config get_config() const override;
+  OptimizerPtr clone() const override { return std::make_shared<Ftrl>(*this); }
+  const Options& options() const noexcept { return o_; }
+  static std::shared_ptr<Ftrl> from_config(const Config& config,
+                                          ConfigSource source = ConfigSource::keras_file);
+  static const Arguments<Options>& arguments();
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override;
+  void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
+                   const StepContext& ctx) override;
+
+ private:
+  Options o_;
+};
+
+// ---- Adafactor ----------------------------------------------------------------------------
+
+/// Options of Adafactor in Keras argument order.
+struct AdafactorOptions {
+  LearningRate learning_rate = 0.001;
+  double beta_2_decay = -0.8;
+  double epsilon_1 = 1e-30;
+  double epsilon_2 = 1e-3;
+  double clip_threshold = 1.0;
+  bool relative_step = true;
+  std::optional<double> weight_decay{};
+  TEMPER_OPTIMIZER_COMMON_OPTIONS;
+  std::string name = "adafactor";
+};
+
+/// Keras: keras.optimizers.Adafactor (Shazeer & Stern 2018). With t = iterations + 1,
+/// rms(x) = sqrt(mean(x²)): lr = min(lr, 1/sqrt(t)) when relative_step and the rate is a
+/// constant; rho = min(lr, 1/sqrt(t)); alpha = max(epsilon_2, rms(w))·rho;
+/// G = g² + epsilon_1; beta = 1 - t^beta_2_decay. A variable of rank >= 2 keeps factored
+/// second moments r (its shape minus the last axis) and c (minus the second-last):
+/// `r = beta·r + (1-beta)·mean(G, -1)`, `c = beta·c + (1-beta)·mean(G, -2)`,
+/// `v = (r / mean(r, -1))[..., None] · c[..., None, :]`; other variables keep
+/// `v = beta·v + (1-beta)·G` (r and c are scalar placeholders, as in Keras). Then
+/// `u = g / sqrt(v)`, `w -= alpha · u / max(1, rms(u) / clip_threshold)`.
+/// Slots per variable, as Keras creates them: "r", "c", "velocity".
+class Adafactor : public Optimizer {
+ public:
+  using Options = AdafactorOptions;
+  explicit Adafactor(Options options = {});
+  explicit Adafactor(LearningRate learning_rate);
+
+  std::string class_name() const override { return "Adafactor"; }
+  Config get_config() const override;
+  OptimizerPtr clone() const override { return std::make_shared<Adafactor>(*this); }
+  const Options& options() const noexcept { return o_; }
+  static std::shared_ptr<Adafactor> from_config(const Config& config,
+                                               ConfigSource source = ConfigSource::keras_file);
+  static const Arguments<Options>& arguments();
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override;
+  void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
+                   const StepContext& ctx) override;
+
+ private:
+  Options o_;
+};
+
 // ---- registry -----------------------------------------------------------------------------
+
+/// The optimizer registry: Keras class names ("Adam") with their lower-case aliases ("adam").
+/// Built-in optimizers register next to their definitions; so can custom ones
+/// (OptimizerRegistration below).
+Registry<Optimizer>& registry();
+
+/// Registers optimizer class C (with `Options`, `static const Arguments<Options>&
+/// arguments()` and a constructor from Options) under `names`: the Keras class name first,
+/// then aliases. `after_read` may adjust what the table read (AdamW's explicit null
+/// weight_decay).
+template <class C> struct OptimizerRegistration {
+  explicit OptimizerRegistration(
+      std::vector<std::string> names,
+      std::function<void(ArgReader&, typename C::Options&)> after_read = {}) {
+    typename Registry<Optimizer>::Entry e;
+    e.name = names.front();
+    e.aliases.assign(names.begin() + 1, names.end());
+    e.arguments = C::arguments().names();
+    e.make = [after = std::move(after_read)](ArgReader& r) -> OptimizerPtr {
+      auto options = C::arguments().read(r);
+      if (after) after(r, options);
+      return std::make_shared<C>(std::move(options));
+    };
+    registry().add(std::move(e));
+  }
+};
 
 /// Names accepted by get() (lower case; matching is case-insensitive).
 std::vector<std::string> names();
 /// Keras: keras.optimizers.get(identifier) for a string: "adam", "Adam", "sgd", "rmsprop",
-/// "adamw", "adagrad", "adamax", "nadam" with Keras defaults. Unknown -> UnknownNameError
-/// listing the known names and suggesting the closest.
+/// "adamw", "adagrad", "adamax", "nadam", "lion", "adadelta", "ftrl", "adafactor" with Keras
+/// defaults. Unknown -> UnknownNameError listing the known names and suggesting the closest.
 OptimizerPtr get(const std::string& name);
 /// Keras: keras.optimizers.deserialize — {"class_name": "Adam", "config": {...}} (with or
 /// without "module"/"registered_name"; tf.keras's "Custom>Adam" class names and legacy keys
-/// such as "decay", "jit_compile", "is_legacy_optimizer" are accepted), or a bare name string.
-OptimizerPtr from_config(const Config& serialized);
+/// such as "decay", "jit_compile", "is_legacy_optimizer" are accepted from Keras files), or a
+/// bare name string. `source` is ConfigSource::user for configs a person wrote (the CLI).
+/// A bad argument is an ArgumentError ("Adam argument 'beta1': unknown argument ... Did you
+/// mean 'beta_1'?"); a nested schedule's errors have paths "learning_rate.config.<key>".
+OptimizerPtr from_config(const Config& serialized, ConfigSource source = ConfigSource::keras_file);
 /// Same, with the class name given separately and `config` the bare argument object.
-OptimizerPtr from_config(const std::string& class_name, const Config& config);
+OptimizerPtr from_config(const std::string& class_name, const Config& config,
+                         ConfigSource source = ConfigSource::keras_file);
 /// Keras: keras.optimizers.serialize —
 /// {"module": "keras.optimizers", "class_name", "config", "registered_name": null}.
 Config serialize(const Optimizer& optimizer);

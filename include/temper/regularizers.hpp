@@ -5,6 +5,11 @@
 #include "temper/config.hpp"
 #include "temper/tensor.hpp"
 
+namespace temper {
+template <class Base> class Registry;
+enum class ConfigSource;
+}  // namespace temper
+
 namespace temper::regularizers {
 
 /// A weight penalty l1 * sum(|w|) + l2 * sum(w^2) (Keras: keras.regularizers.L1L2; the
@@ -37,7 +42,13 @@ inline Regularizer L2(double l2 = 0.01) { return Regularizer(0.0, l2); }
 /// Keras: keras.regularizers.L1L2(l1=0.0, l2=0.0).
 inline Regularizer L1L2(double l1 = 0.0, double l2 = 0.0) { return Regularizer(l1, l2); }
 
-/// Keras: keras.regularizers.get — null, a name, or {class_name, config}.
+/// The regularizer registry: "L1" ("l1"), "L2" ("l2"), "L1L2" ("l1_l2": 0.01 for both, as
+/// the string means in tf.keras). Entries make Regularizer values.
+Registry<Regularizer>& registry();
+
+/// Keras: keras.regularizers.get — null, a name, or {class_name, config}. A bad argument is an
+/// ArgumentError naming it ("L2 argument 'l3': unknown argument ... Did you mean 'l2'?").
 Regularizer get(const Config& config);
+Regularizer get(const Config& config, ConfigSource source);
 
 }  // namespace temper::regularizers

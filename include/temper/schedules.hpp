@@ -14,6 +14,12 @@
 
 #include "temper/config.hpp"
 
+namespace temper {
+template <class O> class Arguments;
+template <class Base> class Registry;
+enum class ConfigSource;
+}  // namespace temper
+
 namespace temper::schedules {
 
 /// Keras: keras.optimizers.schedules.LearningRateSchedule. Schedules are immutable once
@@ -51,6 +57,8 @@ class ExponentialDecay : public LearningRateSchedule {
   std::string class_name() const override { return "ExponentialDecay"; }
   Config get_config() const override;
   const Options& options() const noexcept { return o_; }
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
  private:
   Options o_;
@@ -74,6 +82,8 @@ class PiecewiseConstantDecay : public LearningRateSchedule {
   std::string class_name() const override { return "PiecewiseConstantDecay"; }
   Config get_config() const override;
   const Options& options() const noexcept { return o_; }
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
  private:
   Options o_;
@@ -101,6 +111,8 @@ class CosineDecay : public LearningRateSchedule {
   std::string class_name() const override { return "CosineDecay"; }
   Config get_config() const override;
   const Options& options() const noexcept { return o_; }
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
  private:
   Options o_;
@@ -128,6 +140,8 @@ class PolynomialDecay : public LearningRateSchedule {
   std::string class_name() const override { return "PolynomialDecay"; }
   Config get_config() const override;
   const Options& options() const noexcept { return o_; }
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
  private:
   Options o_;
@@ -153,6 +167,8 @@ class InverseTimeDecay : public LearningRateSchedule {
   std::string class_name() const override { return "InverseTimeDecay"; }
   Config get_config() const override;
   const Options& options() const noexcept { return o_; }
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
  private:
   Options o_;
@@ -179,10 +195,16 @@ class CosineDecayRestarts : public LearningRateSchedule {
   std::string class_name() const override { return "CosineDecayRestarts"; }
   Config get_config() const override;
   const Options& options() const noexcept { return o_; }
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
  private:
   Options o_;
 };
+
+/// The schedule registry (Keras class names). A custom schedule registers here and is then
+/// read wherever an optimizer's learning_rate is.
+Registry<LearningRateSchedule>& registry();
 
 /// Class names from_config understands.
 std::vector<std::string> names();
@@ -193,9 +215,12 @@ Config serialize(const LearningRateSchedule& schedule);
 
 /// Keras: keras.optimizers.schedules.deserialize. Accepts {"class_name", "config"} with or
 /// without "module"/"registered_name". Unknown class -> UnknownNameError; unknown or
-/// mistyped config key -> ConfigError; bad value -> ValueError.
+/// mistyped config key -> ArgumentError (a ConfigError) naming the argument, with a
+/// did-you-mean for unknown keys; bad value -> ValueError.
 SchedulePtr from_config(const Config& serialized);
+SchedulePtr from_config(const Config& serialized, ConfigSource source);
 /// Same, with the class name given separately and `config` the bare argument object.
 SchedulePtr from_config(const std::string& class_name, const Config& config);
+SchedulePtr from_config(const std::string& class_name, const Config& config, ConfigSource source);
 
 }  // namespace temper::schedules

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "temper/activations.hpp"
+#include "temper/arguments.hpp"
 #include "temper/autograd.hpp"
 #include "temper/backend.hpp"
 #include "temper/callbacks.hpp"
@@ -26,6 +27,7 @@
 #include "temper/model.hpp"
 #include "temper/ops.hpp"
 #include "temper/optimizers.hpp"
+#include "temper/registry.hpp"
 #include "temper/regularizers.hpp"
 #include "temper/saving.hpp"
 #include "temper/schedules.hpp"

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "temper/constraints.hpp"
 #include "temper/tensor.hpp"
 
 namespace temper {
@@ -15,6 +16,8 @@ struct Variable {
   std::string path;   ///< e.g. "dense/kernel"
   Tensor value;
   bool trainable = true;
+  /// Applied by the optimizer after each update (Keras: the variable's `constraint`).
+  constraints::Constraint constraint{};
 
   const Shape& shape() const { return value.shape(); }
   std::int64_t numel() const { return value.numel(); }

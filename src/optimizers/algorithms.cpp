@@ -1,21 +1,15 @@
-// The Keras optimizer classes: argument checks, slot layouts, the fused kernel each one
-// calls, config keys, and the name/config registry.
+// The Keras optimizer classes: argument tables, slot layouts, the backend kernels each update
+// uses, and their registration (next to each class) in the optimizer registry.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
-#include <map>
 
-#include <spdlog/spdlog.h>
-
-#include "config_reader.hpp"
 #include "temper/error.hpp"
 #include "temper/names.hpp"
 #include "temper/optimizers.hpp"
 
 namespace temper::optimizers {
-
-using detail::ConfigReader;
-using detail::fmt;
 
 namespace {
 
@@ -26,60 +20,16 @@ O with_learning_rate(LearningRate lr) {
   return o;
 }
 
-void check_beta(const std::string& who, const char* arg, double v) {
-  if (!(v >= 0 && v < 1))
-    throw ValueError(who + ": argument `" + arg + "` must be in [0, 1). Received: " + arg + "=" +
-                     fmt(v));
+/// 0 <= v < 1 (Adam's betas, RMSprop's rho).
+Check<double> unit_open() {
+  return {"a number in [0, 1)", [](const double& v) { return v >= 0 && v < 1; }};
 }
-
-void check_unit_closed(const std::string& who, const char* arg, double v) {
-  if (!(v >= 0 && v <= 1))
-    throw ValueError(who + ": argument `" + arg + "` must be a float between [0, 1]. "
-                     "Received: " + arg + "=" + fmt(v));
+/// 0 <= v <= 1 (momentum).
+Check<double> unit_closed() {
+  return {"a number in [0, 1]", [](const double& v) { return v >= 0 && v <= 1; }};
 }
-
-void check_nonnegative(const std::string& who, const char* arg, double v) {
-  if (!(v >= 0) || !std::isfinite(v))
-    throw ValueError(who + ": argument `" + arg + "` must be a finite number >= 0. Received: " +
-                     arg + "=" + fmt(v));
-}
-
-/// The base-class arguments every Keras optimizer config carries. A key that is absent keeps
-/// the option struct's default (AdamW's weight_decay is 0.004 unless the config says null).
-template <class O>
-void read_base(const Config& c, ConfigReader& r, O& o) {
-  if (const Config* lr = r.raw("learning_rate")) {
-    o.learning_rate = LearningRate::from_config(*lr);
-  } else if (const Config* legacy = r.raw("lr")) {  // Keras 2.2-era spelling
-    o.learning_rate = LearningRate::from_config(*legacy);
-  }
-  auto optional = [&](const char* key, std::optional<double>& field) {
-    if (c.contains(key)) field = r.optional_number(key);
-    else r.ignore(key);
-  };
-  optional("weight_decay", o.weight_decay);
-  optional("clipnorm", o.clipnorm);
-  optional("clipvalue", o.clipvalue);
-  optional("global_clipnorm", o.global_clipnorm);
-  optional("loss_scale_factor", o.loss_scale_factor);
-  o.use_ema = r.boolean("use_ema", o.use_ema);
-  o.ema_momentum = r.number("ema_momentum", o.ema_momentum);
-  o.ema_overwrite_frequency = r.optional_integer("ema_overwrite_frequency");
-  o.gradient_accumulation_steps = r.optional_integer("gradient_accumulation_steps");
-  o.name = r.string("name", o.name);
-  // tf.keras 2.x keys that Keras 3 drops (it warns about a non-null decay and ignores it).
-  if (const Config* decay = r.raw("decay")) {
-    if (!decay->is_number() || decay->get<double>() != 0.0)
-      spdlog::warn("optimizer config: argument `decay` is no longer supported and is ignored "
-                   "(got {})", decay->dump());
-  }
-  r.ignore("jit_compile");
-  r.ignore("is_legacy_optimizer");
-}
-
-Config with_keys(Config base, std::initializer_list<std::pair<const char*, Config>> extra) {
-  for (const auto& [k, v] : extra) base[k] = v;
-  return base;
+Check<double> finite_non_negative() {
+  return {"a finite number >= 0", [](const double& v) { return std::isfinite(v) && v >= 0; }};
 }
 
 }  // namespace
@@ -89,7 +39,7 @@ Config with_keys(Config base, std::initializer_list<std::pair<const char*, Confi
 SGD::SGD(Options options)
     : Optimizer(base_of(options), "SGD", "SGD"), o_(std::move(options)) {
   o_.name = name();
-  check_unit_closed(describe(), "momentum", o_.momentum);
+  validate_arguments(arguments(), o_);
 }
 
 SGD::SGD(LearningRate learning_rate) : SGD(with_learning_rate<Options>(std::move(learning_rate))) {}
@@ -110,18 +60,22 @@ void SGD::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
   w.backend().sgd_update(w, g, slots.empty() ? nullptr : &slots[0], s);
 }
 
-Config SGD::get_config() const {
-  return with_keys(Optimizer::get_config(), {{"momentum", o_.momentum}, {"nesterov", o_.nesterov}});
+Config SGD::get_config() const { return config_of(arguments(), o_); }
+
+const Arguments<SGD::Options>& SGD::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("SGD")
+      .add("momentum", &O::momentum, unit_closed())
+      .add("nesterov", &O::nesterov);
+  return args;
 }
 
-std::shared_ptr<SGD> SGD::from_config(const Config& config) {
-  ConfigReader r(config, "SGD config");
-  Options o;
-  read_base(config, r, o);
-  o.momentum = r.number("momentum", o.momentum);
-  o.nesterov = r.boolean("nesterov", o.nesterov);
-  r.finish();
-  return std::make_shared<SGD>(o);
+namespace {
+const OptimizerRegistration<SGD> sgd_registered{{"SGD", "sgd"}};
+}  // namespace
+
+std::shared_ptr<SGD> SGD::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<SGD>(registry().create("SGD", config, source));
 }
 
 // ---- Adam ---------------------------------------------------------------------------------
@@ -134,9 +88,7 @@ Adam::Adam(LearningRate learning_rate)
 Adam::Adam(Options options, std::string keras_class, const std::string& default_name)
     : Optimizer(base_of(options), std::move(keras_class), default_name), o_(std::move(options)) {
   o_.name = name();
-  check_beta(describe(), "beta_1", o_.beta_1);
-  check_beta(describe(), "beta_2", o_.beta_2);
-  check_nonnegative(describe(), "epsilon", o_.epsilon);
+  validate_arguments(arguments(), o_);
 }
 
 std::vector<Optimizer::SlotSpec> Adam::slot_specs() const {
@@ -157,23 +109,24 @@ void Adam::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
   w.backend().adam_update(w, g, slots[0], slots[1], o_.amsgrad ? &slots[2] : nullptr, s);
 }
 
-Config Adam::get_config() const {
-  return with_keys(Optimizer::get_config(), {{"beta_1", o_.beta_1},
-                                             {"beta_2", o_.beta_2},
-                                             {"epsilon", o_.epsilon},
-                                             {"amsgrad", o_.amsgrad}});
+Config Adam::get_config() const { return config_of(arguments(), o_); }
+
+const Arguments<Adam::Options>& Adam::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("Adam")
+      .add("beta_1", &O::beta_1, unit_open())
+      .add("beta_2", &O::beta_2, unit_open())
+      .add("epsilon", &O::epsilon, non_negative_number())
+      .add("amsgrad", &O::amsgrad);
+  return args;
 }
 
-std::shared_ptr<Adam> Adam::from_config(const Config& config) {
-  ConfigReader r(config, "Adam config");
-  Options o;
-  read_base(config, r, o);
-  o.beta_1 = r.number("beta_1", o.beta_1);
-  o.beta_2 = r.number("beta_2", o.beta_2);
-  o.epsilon = r.number("epsilon", o.epsilon);
-  o.amsgrad = r.boolean("amsgrad", o.amsgrad);
-  r.finish();
-  return std::make_shared<Adam>(o);
+namespace {
+const OptimizerRegistration<Adam> adam_registered{{"Adam", "adam"}};
+}  // namespace
+
+std::shared_ptr<Adam> Adam::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Adam>(registry().create("Adam", config, source));
 }
 
 // ---- AdamW --------------------------------------------------------------------------------
@@ -183,21 +136,11 @@ AdamOptions AdamW::to_adam(const Options& o) {
     throw ValueError("AdamW optimizer '" + (o.name.empty() ? std::string("adamw") : o.name) +
                      "': argument `weight_decay` must be a float. Received: weight_decay=None");
   AdamOptions a;
-  a.learning_rate = o.learning_rate;
+  copy_base_options(o, a);
   a.beta_1 = o.beta_1;
   a.beta_2 = o.beta_2;
   a.epsilon = o.epsilon;
   a.amsgrad = o.amsgrad;
-  a.weight_decay = o.weight_decay;
-  a.clipnorm = o.clipnorm;
-  a.clipvalue = o.clipvalue;
-  a.global_clipnorm = o.global_clipnorm;
-  a.use_ema = o.use_ema;
-  a.ema_momentum = o.ema_momentum;
-  a.ema_overwrite_frequency = o.ema_overwrite_frequency;
-  a.loss_scale_factor = o.loss_scale_factor;
-  a.gradient_accumulation_steps = o.gradient_accumulation_steps;
-  a.name = o.name;
   return a;
 }
 
@@ -206,16 +149,27 @@ AdamW::AdamW(Options options) : Adam(to_adam(options), "AdamW", "adamw") {}
 AdamW::AdamW(LearningRate learning_rate)
     : AdamW(with_learning_rate<Options>(std::move(learning_rate))) {}
 
-std::shared_ptr<AdamW> AdamW::from_config(const Config& config) {
-  ConfigReader r(config, "AdamW config");
-  Options o;
-  read_base(config, r, o);
-  o.beta_1 = r.number("beta_1", o.beta_1);
-  o.beta_2 = r.number("beta_2", o.beta_2);
-  o.epsilon = r.number("epsilon", o.epsilon);
-  o.amsgrad = r.boolean("amsgrad", o.amsgrad);
-  r.finish();
-  return std::make_shared<AdamW>(o);
+const Arguments<AdamW::Options>& AdamW::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("AdamW")
+      .add("beta_1", &O::beta_1, unit_open())
+      .add("beta_2", &O::beta_2, unit_open())
+      .add("epsilon", &O::epsilon, non_negative_number())
+      .add("amsgrad", &O::amsgrad);
+  return args;
+}
+
+namespace {
+const OptimizerRegistration<AdamW> adamw_registered{{"AdamW", "adamw"},
+    // Keras rejects AdamW(weight_decay=None); an explicit null must reach the constructor.
+    [](ArgReader& r, AdamWOptions& o) {
+      if (r.config().contains("weight_decay") && r.config().at("weight_decay").is_null())
+        o.weight_decay.reset();
+    }};
+}  // namespace
+
+std::shared_ptr<AdamW> AdamW::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<AdamW>(registry().create("AdamW", config, source));
 }
 
 // ---- RMSprop ------------------------------------------------------------------------------
@@ -223,9 +177,7 @@ std::shared_ptr<AdamW> AdamW::from_config(const Config& config) {
 RMSprop::RMSprop(Options options)
     : Optimizer(base_of(options), "RMSprop", "rmsprop"), o_(std::move(options)) {
   o_.name = name();
-  check_beta(describe(), "rho", o_.rho);
-  check_unit_closed(describe(), "momentum", o_.momentum);
-  check_nonnegative(describe(), "epsilon", o_.epsilon);
+  validate_arguments(arguments(), o_);
 }
 
 RMSprop::RMSprop(LearningRate learning_rate)
@@ -253,23 +205,24 @@ void RMSprop::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots
   w.backend().rmsprop_update(w, g, slots[0], mg, mom, s);
 }
 
-Config RMSprop::get_config() const {
-  return with_keys(Optimizer::get_config(), {{"rho", o_.rho},
-                                             {"momentum", o_.momentum},
-                                             {"epsilon", o_.epsilon},
-                                             {"centered", o_.centered}});
+Config RMSprop::get_config() const { return config_of(arguments(), o_); }
+
+const Arguments<RMSprop::Options>& RMSprop::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("RMSprop")
+      .add("rho", &O::rho, unit_open())
+      .add("momentum", &O::momentum, unit_closed())
+      .add("epsilon", &O::epsilon, non_negative_number())
+      .add("centered", &O::centered);
+  return args;
 }
 
-std::shared_ptr<RMSprop> RMSprop::from_config(const Config& config) {
-  ConfigReader r(config, "RMSprop config");
-  Options o;
-  read_base(config, r, o);
-  o.rho = r.number("rho", o.rho);
-  o.momentum = r.number("momentum", o.momentum);
-  o.epsilon = r.number("epsilon", o.epsilon);
-  o.centered = r.boolean("centered", o.centered);
-  r.finish();
-  return std::make_shared<RMSprop>(o);
+namespace {
+const OptimizerRegistration<RMSprop> rmsprop_registered{{"RMSprop", "rmsprop"}};
+}  // namespace
+
+std::shared_ptr<RMSprop> RMSprop::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<RMSprop>(registry().create("RMSprop", config, source));
 }
 
 // ---- Adagrad ------------------------------------------------------------------------------
@@ -277,8 +230,7 @@ std::shared_ptr<RMSprop> RMSprop::from_config(const Config& config) {
 Adagrad::Adagrad(Options options)
     : Optimizer(base_of(options), "Adagrad", "adagrad"), o_(std::move(options)) {
   o_.name = name();
-  check_nonnegative(describe(), "initial_accumulator_value", o_.initial_accumulator_value);
-  check_nonnegative(describe(), "epsilon", o_.epsilon);
+  validate_arguments(arguments(), o_);
 }
 
 Adagrad::Adagrad(LearningRate learning_rate)
@@ -297,20 +249,22 @@ void Adagrad::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots
   w.backend().adagrad_update(w, g, slots[0], s);
 }
 
-Config Adagrad::get_config() const {
-  return with_keys(Optimizer::get_config(),
-                   {{"initial_accumulator_value", o_.initial_accumulator_value},
-                    {"epsilon", o_.epsilon}});
+Config Adagrad::get_config() const { return config_of(arguments(), o_); }
+
+const Arguments<Adagrad::Options>& Adagrad::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("Adagrad")
+      .add("initial_accumulator_value", &O::initial_accumulator_value, finite_non_negative())
+      .add("epsilon", &O::epsilon, non_negative_number());
+  return args;
 }
 
-std::shared_ptr<Adagrad> Adagrad::from_config(const Config& config) {
-  ConfigReader r(config, "Adagrad config");
-  Options o;
-  read_base(config, r, o);
-  o.initial_accumulator_value = r.number("initial_accumulator_value", o.initial_accumulator_value);
-  o.epsilon = r.number("epsilon", o.epsilon);
-  r.finish();
-  return std::make_shared<Adagrad>(o);
+namespace {
+const OptimizerRegistration<Adagrad> adagrad_registered{{"Adagrad", "adagrad"}};
+}  // namespace
+
+std::shared_ptr<Adagrad> Adagrad::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Adagrad>(registry().create("Adagrad", config, source));
 }
 
 // ---- Adamax -------------------------------------------------------------------------------
@@ -318,9 +272,7 @@ std::shared_ptr<Adagrad> Adagrad::from_config(const Config& config) {
 Adamax::Adamax(Options options)
     : Optimizer(base_of(options), "Adamax", "adamax"), o_(std::move(options)) {
   o_.name = name();
-  check_beta(describe(), "beta_1", o_.beta_1);
-  check_beta(describe(), "beta_2", o_.beta_2);
-  check_nonnegative(describe(), "epsilon", o_.epsilon);
+  validate_arguments(arguments(), o_);
 }
 
 Adamax::Adamax(LearningRate learning_rate)
@@ -341,20 +293,23 @@ void Adamax::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
   w.backend().adamax_update(w, g, slots[0], slots[1], s);
 }
 
-Config Adamax::get_config() const {
-  return with_keys(Optimizer::get_config(),
-                   {{"beta_1", o_.beta_1}, {"beta_2", o_.beta_2}, {"epsilon", o_.epsilon}});
+Config Adamax::get_config() const { return config_of(arguments(), o_); }
+
+const Arguments<Adamax::Options>& Adamax::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("Adamax")
+      .add("beta_1", &O::beta_1, unit_open())
+      .add("beta_2", &O::beta_2, unit_open())
+      .add("epsilon", &O::epsilon, non_negative_number());
+  return args;
 }
 
-std::shared_ptr<Adamax> Adamax::from_config(const Config& config) {
-  ConfigReader r(config, "Adamax config");
-  Options o;
-  read_base(config, r, o);
-  o.beta_1 = r.number("beta_1", o.beta_1);
-  o.beta_2 = r.number("beta_2", o.beta_2);
-  o.epsilon = r.number("epsilon", o.epsilon);
-  r.finish();
-  return std::make_shared<Adamax>(o);
+namespace {
+const OptimizerRegistration<Adamax> adamax_registered{{"Adamax", "adamax"}};
+}  // namespace
+
+std::shared_ptr<Adamax> Adamax::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Adamax>(registry().create("Adamax", config, source));
 }
 
 // ---- Nadam --------------------------------------------------------------------------------
@@ -362,9 +317,7 @@ std::shared_ptr<Adamax> Adamax::from_config(const Config& config) {
 Nadam::Nadam(Options options)
     : Optimizer(base_of(options), "Nadam", "nadam"), o_(std::move(options)) {
   o_.name = name();
-  check_beta(describe(), "beta_1", o_.beta_1);
-  check_beta(describe(), "beta_2", o_.beta_2);
-  check_nonnegative(describe(), "epsilon", o_.epsilon);
+  validate_arguments(arguments(), o_);
 }
 
 Nadam::Nadam(LearningRate learning_rate)
@@ -410,82 +363,375 @@ void Nadam::set_extra_variables(const std::vector<Tensor>& values, std::size_t f
   u_product_ = v.item();
 }
 
-Config Nadam::get_config() const {
-  return with_keys(Optimizer::get_config(),
-                   {{"beta_1", o_.beta_1}, {"beta_2", o_.beta_2}, {"epsilon", o_.epsilon}});
+Config Nadam::get_config() const { return config_of(arguments(), o_); }
+
+const Arguments<Nadam::Options>& Nadam::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("Nadam")
+      .add("beta_1", &O::beta_1, unit_open())
+      .add("beta_2", &O::beta_2, unit_open())
+      .add("epsilon", &O::epsilon, non_negative_number());
+  return args;
 }
 
-std::shared_ptr<Nadam> Nadam::from_config(const Config& config) {
-  ConfigReader r(config, "Nadam config");
-  Options o;
-  read_base(config, r, o);
-  o.beta_1 = r.number("beta_1", o.beta_1);
-  o.beta_2 = r.number("beta_2", o.beta_2);
-  o.epsilon = r.number("epsilon", o.epsilon);
-  r.finish();
-  return std::make_shared<Nadam>(o);
+namespace {
+const OptimizerRegistration<Nadam> nadam_registered{{"Nadam", "nadam"}};
+}  // namespace
+
+std::shared_ptr<Nadam> Nadam::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Nadam>(registry().create("Nadam", config, source));
+}
+
+// ---- Lion ---------------------------------------------------------------------------------
+
+const Arguments<Lion::Options>& Lion::arguments() {
+  using O = Options;
+  static const auto args =
+      optimizer_arguments<O>("Lion")
+          .add("beta_1", &O::beta_1,
+               Check<double>{"a number in (0, 1]", [](const double& v) { return v > 0 && v <= 1; }})
+          .add("beta_2", &O::beta_2);
+  return args;
+}
+
+namespace {
+const OptimizerRegistration<Lion> lion_registered{{"Lion", "lion"}};
+}  // namespace
+
+Lion::Lion(Options options) : Optimizer(base_of(options), "Lion", "lion"), o_(std::move(options)) {
+  o_.name = name();
+  validate_arguments(arguments(), o_);
+}
+
+Lion::Lion(LearningRate learning_rate) : Lion(with_learning_rate<Options>(std::move(learning_rate))) {}
+
+std::vector<Optimizer::SlotSpec> Lion::slot_specs() const {
+  return {{"momentum", 0.0, 0}, {"scratch", 0.0, 0, {}, false}};
+}
+
+void Lion::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots, const StepContext& ctx) {
+  Backend& b = w.backend();
+  Tensor& m = slots[0];
+  Tensor& step = slots[1];
+  // w -= lr * sign(beta_1 * m + (1 - beta_1) * g)
+  b.binary_scalar(BinaryOp::Mul, m, o_.beta_1, step);
+  b.axpy(1.0 - o_.beta_1, g, step);
+  b.unary(UnaryOp::Sign, step, step);
+  b.axpy(-ctx.lr, step, w);
+  // m = beta_2 * m + (1 - beta_2) * g
+  b.scale(m, o_.beta_2);
+  b.axpy(1.0 - o_.beta_2, g, m);
+}
+
+Config Lion::get_config() const { return config_of(arguments(), o_); }
+
+std::shared_ptr<Lion> Lion::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Lion>(registry().create("Lion", config, source));
+}
+
+// ---- Adadelta -----------------------------------------------------------------------------
+
+const Arguments<Adadelta::Options>& Adadelta::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("Adadelta")
+                               .add("rho", &O::rho)
+                               .add("epsilon", &O::epsilon, non_negative_number());
+  return args;
+}
+
+namespace {
+const OptimizerRegistration<Adadelta> adadelta_registered{{"Adadelta", "adadelta"}};
+}  // namespace
+
+Adadelta::Adadelta(Options options)
+    : Optimizer(base_of(options), "Adadelta", "adadelta"), o_(std::move(options)) {
+  o_.name = name();
+  validate_arguments(arguments(), o_);
+}
+
+Adadelta::Adadelta(LearningRate learning_rate)
+    : Adadelta(with_learning_rate<Options>(std::move(learning_rate))) {}
+
+std::vector<Optimizer::SlotSpec> Adadelta::slot_specs() const {
+  return {{"accumulated_grad", 0.0, 0},
+          {"accumulated_delta_var", 0.0, 0},
+          {"scratch", 0.0, 0, {}, false},
+          {"scratch_2", 0.0, 0, {}, false}};
+}
+
+void Adadelta::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
+                           const StepContext& ctx) {
+  Backend& b = w.backend();
+  Tensor& acc_g = slots[0];
+  Tensor& acc_d = slots[1];
+  Tensor& t1 = slots[2];
+  Tensor& t2 = slots[3];
+  const double rho = o_.rho, eps = o_.epsilon;
+  // E[g²] = rho * E[g²] + (1 - rho) * g²
+  b.scale(acc_g, rho);
+  b.binary(BinaryOp::Mul, g, g, t1);
+  b.axpy(1.0 - rho, t1, acc_g);
+  // t1 = -delta = sqrt(E[Δ²] + eps) * g / sqrt(E[g²] + eps)
+  b.binary_scalar(BinaryOp::Add, acc_d, eps, t1);
+  b.unary(UnaryOp::Sqrt, t1, t1);
+  b.binary(BinaryOp::Mul, t1, g, t1);
+  b.binary_scalar(BinaryOp::Add, acc_g, eps, t2);
+  b.unary(UnaryOp::Sqrt, t2, t2);
+  b.binary(BinaryOp::Div, t1, t2, t1);
+  // E[Δ²] = rho * E[Δ²] + (1 - rho) * Δ²
+  b.scale(acc_d, rho);
+  b.binary(BinaryOp::Mul, t1, t1, t2);
+  b.axpy(1.0 - rho, t2, acc_d);
+  // w += lr * delta
+  b.axpy(-ctx.lr, t1, w);
+}
+
+Config Adadelta::get_config() const { return config_of(arguments(), o_); }
+
+std::shared_ptr<Adadelta> Adadelta::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Adadelta>(registry().create("Adadelta", config, source));
+}
+
+// ---- Ftrl ---------------------------------------------------------------------------------
+
+const Arguments<Ftrl::Options>& Ftrl::arguments() {
+  using O = Options;
+  static const auto args =
+      optimizer_arguments<O>("Ftrl")
+          .add("learning_rate_power", &O::learning_rate_power,
+               Check<double>{"a number <= 0", [](const double& v) { return v <= 0; }})
+          .add("initial_accumulator_value", &O::initial_accumulator_value, finite_non_negative())
+          .add("l1_regularization_strength", &O::l1_regularization_strength, non_negative_number())
+          .add("l2_regularization_strength", &O::l2_regularization_strength, non_negative_number())
+          .add("l2_shrinkage_regularization_strength", &O::l2_shrinkage_regularization_strength,
+               non_negative_number())
+          .add("beta", &O::beta);
+  return args;
+}
+
+namespace {
+const OptimizerRegistration<Ftrl> ftrl_registered{{"Ftrl", "ftrl"}};
+}  // namespace
+
+Ftrl::Ftrl(Options options) : Optimizer(base_of(options), "Ftrl", "ftrl"), o_(std::move(options)) {
+  o_.name = name();
+  validate_arguments(arguments(), o_);
+}
+
+Ftrl::Ftrl(LearningRate learning_rate) : Ftrl(with_learning_rate<Options>(std::move(learning_rate))) {}
+
+std::vector<Optimizer::SlotSpec> Ftrl::slot_specs() const {
+  return {{"accumulator", o_.initial_accumulator_value, 0},
+          {"linear", 0.0, 0},
+          {"scratch", 0.0, 0, {}, false},
+          {"scratch_2", 0.0, 0, {}, false},
+          {"scratch_3", 0.0, 0, {}, false}};
+}
+
+void Ftrl::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots, const StepContext& ctx) {
+  Backend& b = w.backend();
+  Tensor& accum = slots[0];
+  Tensor& linear = slots[1];
+  Tensor& new_accum = slots[2];
+  Tensor& t2 = slots[3];
+  Tensor& t3 = slots[4];
+  const double lr = ctx.lr;
+  const double power = -o_.learning_rate_power;
+  const double l1 = o_.l1_regularization_strength;
+  const double l2 = o_.l2_regularization_strength + o_.beta / (2.0 * lr);
+  // new_accum = accum + g²
+  b.binary(BinaryOp::Mul, g, g, new_accum);
+  b.binary(BinaryOp::Add, accum, new_accum, new_accum);
+  // linear += g + 2·shrinkage·w - (new_accum^-p - accum^-p) / lr · w
+  b.unary(UnaryOp::Pow, new_accum, t2, power);
+  b.unary(UnaryOp::Pow, accum, t3, power);
+  b.binary(BinaryOp::Sub, t2, t3, t3);
+  b.binary_scalar(BinaryOp::Div, t3, lr, t3);
+  b.binary(BinaryOp::Mul, t3, w, t3);
+  b.binary(BinaryOp::Sub, g, t3, t3);
+  if (o_.l2_shrinkage_regularization_strength != 0.0)
+    b.axpy(2.0 * o_.l2_shrinkage_regularization_strength, w, t3);
+  b.binary(BinaryOp::Add, linear, t3, linear);
+  // quadratic = new_accum^-p / lr + 2·l2'
+  b.binary_scalar(BinaryOp::Div, t2, lr, t2);
+  b.binary_scalar(BinaryOp::Add, t2, 2.0 * l2, t2);
+  // w = (clip(linear, -l1, l1) - linear) / quadratic
+  b.clip(linear, -l1, l1, t3);
+  b.binary(BinaryOp::Sub, t3, linear, t3);
+  b.binary(BinaryOp::Div, t3, t2, w);
+  b.copy(new_accum, accum);
+}
+
+Config Ftrl::get_config() const { return config_of(arguments(), o_); }
+
+std::shared_ptr<Ftrl> Ftrl::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Ftrl>(registry().create("Ftrl", config, source));
+}
+
+// ---- Adafactor ----------------------------------------------------------------------------
+
+const Arguments<Adafactor::Options>& Adafactor::arguments() {
+  using O = Options;
+  static const auto args = optimizer_arguments<O>("Adafactor")
+                               .add("beta_2_decay", &O::beta_2_decay)
+                               .add("epsilon_1", &O::epsilon_1)
+                               .add("epsilon_2", &O::epsilon_2)
+                               .add("clip_threshold", &O::clip_threshold)
+                               .add("relative_step", &O::relative_step);
+  return args;
+}
+
+namespace {
+const OptimizerRegistration<Adafactor> adafactor_registered{{"Adafactor", "adafactor"}};
+
+// Shapes of Adafactor's per-variable tensors for a variable of shape (..., m, n).
+Shape drop_axis(const Shape& s, std::size_t from_end) {
+  if (s.size() < 2) return {};
+  Shape out = s;
+  out.erase(out.end() - static_cast<std::ptrdiff_t>(from_end));
+  return out;
+}
+Shape with_ones(const Shape& s, bool last, bool second_last) {
+  if (s.size() < 2) return {};
+  Shape out = s;
+  if (last) out[out.size() - 1] = 1;
+  if (second_last) out[out.size() - 2] = 1;
+  return out;
+}
+}  // namespace
+
+Adafactor::Adafactor(Options options)
+    : Optimizer(base_of(options), "Adafactor", "adafactor"), o_(std::move(options)) {
+  o_.name = name();
+  validate_arguments(arguments(), o_);
+}
+
+Adafactor::Adafactor(LearningRate learning_rate)
+    : Adafactor(with_learning_rate<Options>(std::move(learning_rate))) {}
+
+std::vector<Optimizer::SlotSpec> Adafactor::slot_specs() const {
+  return {
+      {"r", 0.0, 0, [](const Shape& s) { return drop_axis(s, 1); }},
+      {"c", 0.0, 0, [](const Shape& s) { return drop_axis(s, 2); }},
+      {"velocity", 0.0, 0},
+      {"scratch", 0.0, 0, {}, false},
+      {"scratch_r", 0.0, 0, [](const Shape& s) { return with_ones(s, true, false); }, false},
+      {"scratch_c", 0.0, 0, [](const Shape& s) { return with_ones(s, false, true); }, false},
+      {"scratch_mean_r", 0.0, 0, [](const Shape& s) { return with_ones(s, true, true); }, false},
+  };
+}
+
+void Adafactor::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
+                            const StepContext& ctx) {
+  Backend& b = w.backend();
+  Tensor& r = slots[0];
+  Tensor& c = slots[1];
+  Tensor& v = slots[2];
+  Tensor& s = slots[3];
+  const double t = static_cast<double>(ctx.t);
+  const double inv_sqrt_t = 1.0 / std::sqrt(t);
+  double lr = ctx.lr;
+  if (!base_options().learning_rate.is_schedule() && o_.relative_step) lr = std::min(lr, inv_sqrt_t);
+  const double rho_t = std::min(lr, inv_sqrt_t);
+  const double n = static_cast<double>(std::max<std::int64_t>(w.numel(), 1));
+  const double alpha_t = std::max(o_.epsilon_2, std::sqrt(b.sum_squares(w) / n)) * rho_t;
+  // s = g² + epsilon_1
+  b.binary(BinaryOp::Mul, g, g, s);
+  b.binary_scalar(BinaryOp::Add, s, o_.epsilon_1, s);
+  const double beta = 1.0 - std::pow(t, o_.beta_2_decay);
+  const int rank = static_cast<int>(w.shape().size());
+  if (rank >= 2) {
+    Tensor& rt = slots[4];
+    Tensor& ct = slots[5];
+    Tensor& mean_r = slots[6];
+    const std::array<int, 1> last{rank - 1}, second_last{rank - 2};
+    // r = beta·r + (1-beta)·mean(s, -1); c = beta·c + (1-beta)·mean(s, -2)
+    b.reduce(ReduceOp::Mean, s, last, rt);
+    b.scale(r, beta);
+    b.axpy(1.0 - beta, rt, r);
+    b.reduce(ReduceOp::Mean, s, second_last, ct);
+    b.scale(c, beta);
+    b.axpy(1.0 - beta, ct, c);
+    // v = (r / mean(r, -1))[..., None] · c[..., None, :]
+    const std::array<int, 1> r_last{rank - 2};
+    b.reduce(ReduceOp::Mean, r, r_last, mean_r);
+    b.copy(r, rt);
+    b.binary(BinaryOp::Div, rt, mean_r, rt);
+    b.copy(c, ct);
+    b.binary(BinaryOp::Mul, rt, ct, v);
+  } else {
+    b.scale(v, beta);
+    b.axpy(1.0 - beta, s, v);
+  }
+  // u = g / sqrt(v); w -= alpha · u / max(1, rms(u) / clip_threshold)
+  b.unary(UnaryOp::Sqrt, v, s);
+  b.binary(BinaryOp::Div, g, s, s);
+  const double rms_u = std::sqrt(b.sum_squares(s) / n);
+  b.binary_scalar(BinaryOp::Div, s, std::max(1.0, rms_u / o_.clip_threshold), s);
+  b.axpy(-alpha_t, s, w);
+}
+
+Config Adafactor::get_config() const { return config_of(arguments(), o_); }
+
+std::shared_ptr<Adafactor> Adafactor::from_config(const Config& config, ConfigSource source) {
+  return std::dynamic_pointer_cast<Adafactor>(registry().create("Adafactor", config, source));
 }
 
 // ---- registry -----------------------------------------------------------------------------
 
-namespace {
-
-using Factory = OptimizerPtr (*)(const Config&);
-
-// Keras class name -> config factory.
-const std::map<std::string, Factory>& factories() {
-  static const std::map<std::string, Factory> f = {
-      {"SGD", [](const Config& c) -> OptimizerPtr { return SGD::from_config(c); }},
-      {"Adam", [](const Config& c) -> OptimizerPtr { return Adam::from_config(c); }},
-      {"AdamW", [](const Config& c) -> OptimizerPtr { return AdamW::from_config(c); }},
-      {"RMSprop", [](const Config& c) -> OptimizerPtr { return RMSprop::from_config(c); }},
-      {"Adagrad", [](const Config& c) -> OptimizerPtr { return Adagrad::from_config(c); }},
-      {"Adamax", [](const Config& c) -> OptimizerPtr { return Adamax::from_config(c); }},
-      {"Nadam", [](const Config& c) -> OptimizerPtr { return Nadam::from_config(c); }},
-  };
-  return f;
+Registry<Optimizer>& registry() {
+  static Registry<Optimizer> r("optimizer");
+  return r;
 }
+
+namespace {
 
 std::string lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
 }
 
-// The Keras class name for a case-insensitive spelling, or "" if none.
+// The registered name for a spelling: exact (class name or alias) first, then ignoring case;
+// "" if none.
 std::string canonical_class(const std::string& name) {
+  if (auto e = registry().find(name)) return e->name;
   const std::string l = lower(name);
-  for (const auto& [cls, f] : factories())
-    if (lower(cls) == l) return cls;
+  for (const auto& n : registry().names(true))
+    if (lower(n) == l) return registry().get(n).name;
   return "";
 }
 
 }  // namespace
 
 std::vector<std::string> names() {
-  return {"adagrad", "adam", "adamax", "adamw", "nadam", "rmsprop", "sgd"};
+  std::vector<std::string> out;
+  for (const auto& n : registry().names(true))
+    if (n == lower(n)) out.push_back(n);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 OptimizerPtr get(const std::string& name) {
   const std::string cls = canonical_class(name);
   if (cls.empty()) throw UnknownNameError(unknown_name_message("optimizer", name, names()));
-  return factories().at(cls)(Config::object());
+  return registry().create(cls, Config::object());
 }
 
-OptimizerPtr from_config(const std::string& class_name, const Config& config) {
+OptimizerPtr from_config(const std::string& class_name, const Config& config, ConfigSource source) {
   std::string cls = class_name;
   if (cls.rfind("Custom>", 0) == 0) cls = cls.substr(7);  // tf.keras 2.11-2.15 spelling
   const std::string canonical = canonical_class(cls);
   if (canonical.empty())
     throw UnknownNameError(unknown_name_message("optimizer", class_name, names()));
-  return factories().at(canonical)(config);
+  return registry().create(canonical, config, source);
 }
 
-OptimizerPtr from_config(const Config& serialized) {
+OptimizerPtr from_config(const Config& serialized, ConfigSource source) {
   if (serialized.is_string()) return get(serialized.get<std::string>());
   if (!serialized.is_object() || !serialized.contains("class_name") ||
       !serialized.at("class_name").is_string())
     throw ConfigError("a serialized optimizer must be a name or an object with a string "
-                      "\"class_name\" and a \"config\" object, got " + serialized.dump());
+                      "\"class_name\" and a \"config\" object, got " + describe_json(serialized));
   for (auto it = serialized.begin(); it != serialized.end(); ++it) {
     const std::string& k = it.key();
     if (k != "class_name" && k != "config" && k != "module" && k != "registered_name")
@@ -496,7 +742,7 @@ OptimizerPtr from_config(const Config& serialized) {
   const Config& cfg = serialized.contains("config") && !serialized.at("config").is_null()
                           ? serialized.at("config")
                           : empty;
-  return from_config(serialized.at("class_name").get<std::string>(), cfg);
+  return from_config(serialized.at("class_name").get<std::string>(), cfg, source);
 }
 
 Config serialize(const Optimizer& optimizer) {

@@ -1,17 +1,38 @@
 // The Keras BaseOptimizer machinery shared by every algorithm: slots, clipping, weight decay,
 // gradient accumulation, EMA, state export and config.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <regex>
 
-#include "config_reader.hpp"
 #include "temper/error.hpp"
 #include "temper/optimizers.hpp"
 
 namespace temper::optimizers {
 
-using detail::fmt;
+namespace {
+/// Shortest text that reads back as the same double ("0.001", "1e-07").
+std::string fmt(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+/// Variable types that carry a Keras `constraint` (once Variable has one) are constrained
+/// without a set_constraint call.
+template <class V> constexpr bool kHasConstraint = requires(const V& v) { v.constraint; };
+template <class V> const constraints::Constraint* variable_constraint(const V& v) {
+  if constexpr (requires { v.constraint; }) {
+    return &v.constraint;
+  } else {
+    (void)v;
+    return nullptr;
+  }
+}
+}  // namespace
 
 // ---- LearningRate -------------------------------------------------------------------------
 
@@ -34,8 +55,41 @@ Config LearningRate::to_config() const {
 LearningRate LearningRate::from_config(const Config& config) {
   if (config.is_number()) return LearningRate(config.get<double>());
   if (config.is_object()) return LearningRate(schedules::from_config(config));
-  throw ConfigError("learning_rate must be a number or a serialized LearningRateSchedule "
-                    "({\"class_name\": ..., \"config\": {...}}), got " + config.dump());
+  throw ConfigError(std::string("learning_rate: expected ") + ArgTraits<LearningRate>::expected() +
+                    ", found " + describe_json(config));
+}
+
+// ---- base arguments ---------------------------------------------------------------------------
+
+Check<LearningRate> learning_rate_check() {
+  return {"a finite number >= 0 or a LearningRateSchedule", [](const LearningRate& lr) {
+            return lr.is_schedule() || (std::isfinite(lr.value()) && lr.value() >= 0);
+          }};
+}
+Check<std::optional<double>> optional_positive() {
+  return {"a number > 0 or null", [](const std::optional<double>& v) { return !v || (std::isfinite(*v) && *v > 0); }};
+}
+Check<std::optional<double>> optional_non_negative() {
+  return {"a number >= 0 or null", [](const std::optional<double>& v) { return !v || (std::isfinite(*v) && *v >= 0); }};
+}
+Check<std::optional<std::int64_t>> optional_at_least(std::int64_t lo) {
+  return {"an integer >= " + std::to_string(lo) + " or null",
+          [lo](const std::optional<std::int64_t>& v) { return !v || *v >= lo; }};
+}
+
+namespace {
+const Arguments<OptimizerOptions>& base_arguments() {
+  static const auto args = optimizer_arguments<OptimizerOptions>("Optimizer");
+  return args;
+}
+}  // namespace
+
+void Optimizer::rethrow_named(const ValueError& e, const std::string& owner) const {
+  // "Adam: beta_1 must be ..." -> "Adam optimizer 'enc_opt': beta_1 must be ..."
+  std::string msg = e.what();
+  const std::string prefix = owner + ": ";
+  if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
+  throw ValueError(describe() + ": argument " + msg);
 }
 
 // ---- construction and copies --------------------------------------------------------------
@@ -98,18 +152,8 @@ void Optimizer::validate_base() const {
   if (!lr.is_schedule() && (!std::isfinite(lr.value()) || lr.value() < 0))
     throw ValueError(who + ": argument `learning_rate` must be a finite number >= 0 or a "
                      "LearningRateSchedule. Received: learning_rate=" + fmt(lr.value()));
-  auto positive = [&](const char* arg, const std::optional<double>& v) {
-    if (v && (!std::isfinite(*v) || *v <= 0))
-      throw ValueError(who + ": argument `" + arg + "` must be a number > 0 (or unset). "
-                       "Received: " + arg + "=" + fmt(*v));
-  };
-  if (opts_.weight_decay && (!std::isfinite(*opts_.weight_decay) || *opts_.weight_decay < 0))
-    throw ValueError(who + ": argument `weight_decay` must be a number >= 0 (or unset). "
-                     "Received: weight_decay=" + fmt(*opts_.weight_decay));
-  positive("clipnorm", opts_.clipnorm);
-  positive("clipvalue", opts_.clipvalue);
-  positive("global_clipnorm", opts_.global_clipnorm);
-  positive("loss_scale_factor", opts_.loss_scale_factor);
+  validate_arguments(base_arguments(), opts_);
+  // Cross-field rules (Keras BaseOptimizer.__init__).
   const int clip_args = (opts_.clipnorm ? 1 : 0) + (opts_.clipvalue ? 1 : 0) +
                         (opts_.global_clipnorm ? 1 : 0);
   if (clip_args > 1) {
@@ -119,10 +163,6 @@ void Optimizer::validate_base() const {
                      text(opts_.clipvalue) + ", global_clipnorm=" +
                      text(opts_.global_clipnorm));
   }
-  if (opts_.gradient_accumulation_steps && *opts_.gradient_accumulation_steps < 2)
-    throw ValueError(who + ": `gradient_accumulation_steps` must be an integer >= 2. "
-                     "Received: gradient_accumulation_steps=" +
-                     std::to_string(*opts_.gradient_accumulation_steps));
   if (opts_.use_ema) {
     if (!(opts_.ema_momentum >= 0 && opts_.ema_momentum <= 1))
       throw ValueError(who + ": `ema_momentum` must be in the range [0, 1]. Received: "
@@ -177,7 +217,8 @@ std::size_t Optimizer::ensure_entry(const VariablePtr& var) {
   e.var = var;
   Backend* b = &w.backend();
   for (const SlotSpec& spec : slot_specs())
-    e.slots.push_back(Tensor::full(w.shape(), spec.initial_value, w.dtype(), b));
+    e.slots.push_back(Tensor::full(spec.shape ? spec.shape(w.shape()) : w.shape(), spec.initial_value,
+                                   w.dtype(), b));
   if (opts_.use_ema) e.average = Tensor::zeros(w.shape(), w.dtype(), b);
   if (opts_.gradient_accumulation_steps) e.accumulator = Tensor::zeros(w.shape(), w.dtype(), b);
   entries_.push_back(std::move(e));
@@ -211,16 +252,39 @@ std::vector<VariablePtr> Optimizer::tracked_variables() const {
 }
 
 int Optimizer::slots_per_variable() const {
-  return static_cast<int>(slot_specs().size()) + (opts_.use_ema ? 1 : 0) +
-         (opts_.gradient_accumulation_steps ? 1 : 0);
+  int saved = 0;
+  for (const SlotSpec& s : slot_specs()) saved += s.saved ? 1 : 0;
+  return saved + (opts_.use_ema ? 1 : 0) + (opts_.gradient_accumulation_steps ? 1 : 0);
 }
 
 std::int64_t Optimizer::count_params() const {
   std::int64_t n = 1 + (opts_.learning_rate.is_schedule() ? 0 : 1) +
                    static_cast<std::int64_t>(extra_variable_count());
-  const std::int64_t per = slots_per_variable();
-  for (const Entry& e : entries_) n += per * e.var->value.numel();
+  for (auto& [name, t] : const_cast<Optimizer*>(this)->slot_refs()) n += t->numel();
   return n;
+}
+
+// ---- constraints ----------------------------------------------------------------------------
+
+void Optimizer::set_constraint(const VariablePtr& var, constraints::Constraint constraint) {
+  if (!var) throw ValueError(describe() + ": set_constraint got a null variable");
+  if (constraint.active()) constraints_[var.get()] = std::move(constraint);
+  else constraints_.erase(var.get());
+}
+
+constraints::Constraint Optimizer::constraint_of(const Variable& var) const {
+  if (auto it = constraints_.find(&var); it != constraints_.end()) return it->second;
+  if (const constraints::Constraint* c = variable_constraint(var)) return *c;
+  return {};
+}
+
+void Optimizer::apply_constraints() {
+  if (constraints_.empty() && !kHasConstraint<Variable>) return;
+  for (const Work& wk : work_) {
+    const Entry& e = entries_[wk.entry];
+    const constraints::Constraint c = constraint_of(*e.var);
+    if (c.active()) c.apply(e.var->value);
+  }
 }
 
 // ---- weight decay ---------------------------------------------------------------------------
@@ -420,6 +484,8 @@ void Optimizer::run_step() {
     if (opts_.ema_overwrite_frequency && (keras_iterations + 1) % *opts_.ema_overwrite_frequency == 0)
       for (Entry& e : entries_) e.var->value.assign(e.average);
   }
+  // Keras BaseOptimizer.apply: `variable.assign(variable.constraint(variable))` after the update.
+  apply_constraints();
 
   ++iterations_;
   work_.clear();  // drop our references to the gradients so that zero_grad frees them
@@ -450,7 +516,7 @@ std::vector<std::pair<std::string, Tensor*>> Optimizer::slot_refs() {
   for (int g = 0; g < groups; ++g)
     for (Entry& e : entries_)
       for (std::size_t k = 0; k < specs.size(); ++k)
-        if (specs[k].group == g) out.emplace_back(slot_var_name(e, specs[k].name), &e.slots[k]);
+        if (specs[k].saved && specs[k].group == g) out.emplace_back(slot_var_name(e, specs[k].name), &e.slots[k]);
   return out;
 }
 
@@ -533,22 +599,32 @@ void Optimizer::set_extra_variables(const std::vector<Tensor>&, std::size_t) {}
 
 // ---- config ---------------------------------------------------------------------------------
 
-Config Optimizer::get_config() const {
-  auto opt = [](const std::optional<double>& v) { return v ? Config(*v) : Config(nullptr); };
-  auto opt_int = [](const std::optional<std::int64_t>& v) {
-    return v ? Config(*v) : Config(nullptr);
-  };
-  return {{"name", opts_.name},
-          {"learning_rate", opts_.learning_rate.to_config()},
-          {"weight_decay", opt(opts_.weight_decay)},
-          {"clipnorm", opt(opts_.clipnorm)},
-          {"global_clipnorm", opt(opts_.global_clipnorm)},
-          {"clipvalue", opt(opts_.clipvalue)},
-          {"use_ema", opts_.use_ema},
-          {"ema_momentum", opts_.ema_momentum},
-          {"ema_overwrite_frequency", opt_int(opts_.ema_overwrite_frequency)},
-          {"loss_scale_factor", opt(opts_.loss_scale_factor)},
-          {"gradient_accumulation_steps", opt_int(opts_.gradient_accumulation_steps)}};
+Config Optimizer::get_config() const { return base_arguments().write(opts_); }
+
+// ---- LearningRate as an argument ----------------------------------------------------------------
+
+}  // namespace temper::optimizers
+
+namespace temper {
+
+const char* ArgTraits<optimizers::LearningRate>::expected() {
+  return "a number or a serialized LearningRateSchedule ({\"class_name\": ..., \"config\": {...}})";
 }
+
+optimizers::LearningRate ArgTraits<optimizers::LearningRate>::read(const Config& v) {
+  if (v.is_number()) return optimizers::LearningRate(v.get<double>());
+  if (!v.is_object()) throw ArgValueError{std::string("expected ") + expected() + ", found " + describe_json(v)};
+  try {
+    return optimizers::LearningRate(schedules::from_config(v));
+  } catch (const ArgumentError& e) {
+    throw e.nested_in(e.owner(), "config");
+  }
+}
+
+Config ArgTraits<optimizers::LearningRate>::write(const optimizers::LearningRate& v) { return v.to_config(); }
+
+}  // namespace temper
+
+namespace temper::optimizers {
 
 }  // namespace temper::optimizers

@@ -4,17 +4,43 @@
 #include <cmath>
 #include <numbers>
 
-#include "config_reader.hpp"
+#include <charconv>
+
+#include "temper/arguments.hpp"
 #include "temper/error.hpp"
-#include "temper/names.hpp"
+#include "temper/registry.hpp"
 
 namespace temper::schedules {
 
-using optimizers::detail::ConfigReader;
-using optimizers::detail::fmt;
-using optimizers::detail::number_json;
-
 namespace {
+
+/// Shortest text that reads back as the same double ("0.001", "1e-07").
+std::string fmt(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+/// Step counts are Python ints in Keras configs: write integral values as integers.
+void integral_steps(Config& c, const char* key) {
+  const double v = c.at(key).get<double>();
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 9.0e15)
+    c[key] = static_cast<std::int64_t>(v);
+}
+
+/// Registers schedule class S (Options, arguments(), constructor from Options) under `names`.
+template <class S> struct Registration {
+  explicit Registration(std::vector<std::string> names) {
+    Registry<LearningRateSchedule>::Entry e;
+    e.name = names.front();
+    e.aliases.assign(names.begin() + 1, names.end());
+    e.arguments = S::arguments().names();
+    e.make = [](ArgReader& r) -> SchedulePtr { return std::make_shared<S>(S::arguments().read(r)); };
+    registry().add(std::move(e));
+  }
+};
 
 void require_finite(const std::string& cls, const char* arg, double v) {
   if (!std::isfinite(v))
@@ -69,13 +95,26 @@ double ExponentialDecay::operator()(std::int64_t step) const {
   return o_.initial_learning_rate * std::pow(o_.decay_rate, p);
 }
 
-Config ExponentialDecay::get_config() const {
-  return {{"initial_learning_rate", o_.initial_learning_rate},
-          {"decay_steps", number_json(o_.decay_steps)},
-          {"decay_rate", o_.decay_rate},
-          {"staircase", o_.staircase},
-          {"name", o_.name}};
+const Arguments<ExponentialDecay::Options>& ExponentialDecay::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("ExponentialDecay")
+      .required("initial_learning_rate", &O::initial_learning_rate)
+      .required("decay_steps", &O::decay_steps)
+      .required("decay_rate", &O::decay_rate)
+      .add("staircase", &O::staircase)
+      .add("name", &O::name);
+  return args;
 }
+
+Config ExponentialDecay::get_config() const {
+  Config c = arguments().write(o_);
+  integral_steps(c, "decay_steps");
+  return c;
+}
+
+namespace {
+const Registration<ExponentialDecay> exponentialdecay_registered{{"ExponentialDecay"}};
+}  // namespace
 
 // ---- PiecewiseConstantDecay ---------------------------------------------------------------
 
@@ -111,9 +150,23 @@ double PiecewiseConstantDecay::operator()(std::int64_t step) const {
   return o_.values[static_cast<std::size_t>(it - o_.boundaries.begin())];
 }
 
-Config PiecewiseConstantDecay::get_config() const {
-  return {{"boundaries", o_.boundaries}, {"values", o_.values}, {"name", o_.name}};
+const Arguments<PiecewiseConstantDecay::Options>& PiecewiseConstantDecay::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("PiecewiseConstantDecay")
+      .required("boundaries", &O::boundaries)
+      .required("values", &O::values)
+      .add("name", &O::name);
+  return args;
 }
+
+Config PiecewiseConstantDecay::get_config() const {
+  Config c = arguments().write(o_);
+  return c;
+}
+
+namespace {
+const Registration<PiecewiseConstantDecay> piecewiseconstantdecay_registered{{"PiecewiseConstantDecay"}};
+}  // namespace
 
 // ---- CosineDecay --------------------------------------------------------------------------
 
@@ -147,14 +200,28 @@ double CosineDecay::operator()(std::int64_t step) const {
   return decay(s - o_.warmup_steps, *o_.warmup_target);
 }
 
-Config CosineDecay::get_config() const {
-  return {{"initial_learning_rate", o_.initial_learning_rate},
-          {"decay_steps", number_json(o_.decay_steps)},
-          {"alpha", o_.alpha},
-          {"name", o_.name},
-          {"warmup_target", o_.warmup_target ? Config(*o_.warmup_target) : Config(nullptr)},
-          {"warmup_steps", number_json(o_.warmup_steps)}};
+const Arguments<CosineDecay::Options>& CosineDecay::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("CosineDecay")
+      .required("initial_learning_rate", &O::initial_learning_rate)
+      .required("decay_steps", &O::decay_steps)
+      .add("alpha", &O::alpha)
+      .add("name", &O::name)
+      .add("warmup_target", &O::warmup_target)
+      .add("warmup_steps", &O::warmup_steps);
+  return args;
 }
+
+Config CosineDecay::get_config() const {
+  Config c = arguments().write(o_);
+  integral_steps(c, "decay_steps");
+  integral_steps(c, "warmup_steps");
+  return c;
+}
+
+namespace {
+const Registration<CosineDecay> cosinedecay_registered{{"CosineDecay"}};
+}  // namespace
 
 // ---- PolynomialDecay ----------------------------------------------------------------------
 
@@ -186,14 +253,27 @@ double PolynomialDecay::operator()(std::int64_t step) const {
          o_.end_learning_rate;
 }
 
-Config PolynomialDecay::get_config() const {
-  return {{"initial_learning_rate", o_.initial_learning_rate},
-          {"decay_steps", number_json(o_.decay_steps)},
-          {"end_learning_rate", o_.end_learning_rate},
-          {"power", o_.power},
-          {"cycle", o_.cycle},
-          {"name", o_.name}};
+const Arguments<PolynomialDecay::Options>& PolynomialDecay::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("PolynomialDecay")
+      .required("initial_learning_rate", &O::initial_learning_rate)
+      .required("decay_steps", &O::decay_steps)
+      .add("end_learning_rate", &O::end_learning_rate)
+      .add("power", &O::power)
+      .add("cycle", &O::cycle)
+      .add("name", &O::name);
+  return args;
 }
+
+Config PolynomialDecay::get_config() const {
+  Config c = arguments().write(o_);
+  integral_steps(c, "decay_steps");
+  return c;
+}
+
+namespace {
+const Registration<PolynomialDecay> polynomialdecay_registered{{"PolynomialDecay"}};
+}  // namespace
 
 // ---- InverseTimeDecay ---------------------------------------------------------------------
 
@@ -215,13 +295,26 @@ double InverseTimeDecay::operator()(std::int64_t step) const {
   return o_.initial_learning_rate / (1.0 + o_.decay_rate * p);
 }
 
-Config InverseTimeDecay::get_config() const {
-  return {{"initial_learning_rate", o_.initial_learning_rate},
-          {"decay_steps", number_json(o_.decay_steps)},
-          {"decay_rate", o_.decay_rate},
-          {"staircase", o_.staircase},
-          {"name", o_.name}};
+const Arguments<InverseTimeDecay::Options>& InverseTimeDecay::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("InverseTimeDecay")
+      .required("initial_learning_rate", &O::initial_learning_rate)
+      .required("decay_steps", &O::decay_steps)
+      .required("decay_rate", &O::decay_rate)
+      .add("staircase", &O::staircase)
+      .add("name", &O::name);
+  return args;
 }
+
+Config InverseTimeDecay::get_config() const {
+  Config c = arguments().write(o_);
+  integral_steps(c, "decay_steps");
+  return c;
+}
+
+namespace {
+const Registration<InverseTimeDecay> inversetimedecay_registered{{"InverseTimeDecay"}};
+}  // namespace
 
 // ---- CosineDecayRestarts ------------------------------------------------------------------
 
@@ -258,21 +351,36 @@ double CosineDecayRestarts::operator()(std::int64_t step) const {
   return o_.initial_learning_rate * ((1.0 - o_.alpha) * cosine + o_.alpha);
 }
 
-Config CosineDecayRestarts::get_config() const {
-  return {{"initial_learning_rate", o_.initial_learning_rate},
-          {"first_decay_steps", number_json(o_.first_decay_steps)},
-          {"t_mul", o_.t_mul},
-          {"m_mul", o_.m_mul},
-          {"alpha", o_.alpha},
-          {"name", o_.name}};
+const Arguments<CosineDecayRestarts::Options>& CosineDecayRestarts::arguments() {
+  using O = Options;
+  static const auto args = Arguments<O>("CosineDecayRestarts")
+      .required("initial_learning_rate", &O::initial_learning_rate)
+      .required("first_decay_steps", &O::first_decay_steps)
+      .add("t_mul", &O::t_mul)
+      .add("m_mul", &O::m_mul)
+      .add("alpha", &O::alpha)
+      .add("name", &O::name);
+  return args;
 }
+
+Config CosineDecayRestarts::get_config() const {
+  Config c = arguments().write(o_);
+  integral_steps(c, "first_decay_steps");
+  return c;
+}
+
+namespace {
+const Registration<CosineDecayRestarts> cosinedecayrestarts_registered{{"CosineDecayRestarts"}};
+}  // namespace
 
 // ---- registry -----------------------------------------------------------------------------
 
-std::vector<std::string> names() {
-  return {"ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay", "PolynomialDecay",
-          "InverseTimeDecay", "CosineDecayRestarts"};
+Registry<LearningRateSchedule>& registry() {
+  static Registry<LearningRateSchedule> r("learning rate schedule");
+  return r;
 }
+
+std::vector<std::string> names() { return registry().names(); }
 
 Config serialize(const LearningRateSchedule& schedule) {
   return {{"module", "keras.optimizers.schedules"},
@@ -281,73 +389,21 @@ Config serialize(const LearningRateSchedule& schedule) {
           {"registered_name", nullptr}};
 }
 
-SchedulePtr from_config(const std::string& class_name_in, const Config& config) {
-  std::string cls = class_name_in;
+SchedulePtr from_config(const std::string& class_name, const Config& config, ConfigSource source) {
+  std::string cls = class_name;
   if (cls.rfind("Custom>", 0) == 0) cls = cls.substr(7);
-  ConfigReader r(config, cls + " schedule");
-  SchedulePtr out;
-  if (cls == "ExponentialDecay") {
-    ExponentialDecay::Options o;
-    o.initial_learning_rate = r.required_number("initial_learning_rate");
-    o.decay_steps = r.required_number("decay_steps");
-    o.decay_rate = r.required_number("decay_rate");
-    o.staircase = r.boolean("staircase", false);
-    o.name = r.string("name", "ExponentialDecay");
-    out = std::make_shared<ExponentialDecay>(o);
-  } else if (cls == "PiecewiseConstantDecay") {
-    PiecewiseConstantDecay::Options o;
-    for (double b : r.number_list("boundaries"))
-      o.boundaries.push_back(static_cast<std::int64_t>(b));  // Keras casts to the step type
-    o.values = r.number_list("values");
-    o.name = r.string("name", "PiecewiseConstant");
-    out = std::make_shared<PiecewiseConstantDecay>(o);
-  } else if (cls == "CosineDecay") {
-    CosineDecay::Options o;
-    o.initial_learning_rate = r.required_number("initial_learning_rate");
-    o.decay_steps = r.required_number("decay_steps");
-    o.alpha = r.number("alpha", 0.0);
-    o.warmup_target = r.optional_number("warmup_target");
-    o.warmup_steps = r.number("warmup_steps", 0.0);
-    o.name = r.string("name", "CosineDecay");
-    out = std::make_shared<CosineDecay>(o);
-  } else if (cls == "PolynomialDecay") {
-    PolynomialDecay::Options o;
-    o.initial_learning_rate = r.required_number("initial_learning_rate");
-    o.decay_steps = r.required_number("decay_steps");
-    o.end_learning_rate = r.number("end_learning_rate", 0.0001);
-    o.power = r.number("power", 1.0);
-    o.cycle = r.boolean("cycle", false);
-    o.name = r.string("name", "PolynomialDecay");
-    out = std::make_shared<PolynomialDecay>(o);
-  } else if (cls == "InverseTimeDecay") {
-    InverseTimeDecay::Options o;
-    o.initial_learning_rate = r.required_number("initial_learning_rate");
-    o.decay_steps = r.required_number("decay_steps");
-    o.decay_rate = r.required_number("decay_rate");
-    o.staircase = r.boolean("staircase", false);
-    o.name = r.string("name", "InverseTimeDecay");
-    out = std::make_shared<InverseTimeDecay>(o);
-  } else if (cls == "CosineDecayRestarts") {
-    CosineDecayRestarts::Options o;
-    o.initial_learning_rate = r.required_number("initial_learning_rate");
-    o.first_decay_steps = r.required_number("first_decay_steps");
-    o.t_mul = r.number("t_mul", 2.0);
-    o.m_mul = r.number("m_mul", 1.0);
-    o.alpha = r.number("alpha", 0.0);
-    o.name = r.string("name", "SGDRDecay");
-    out = std::make_shared<CosineDecayRestarts>(o);
-  } else {
-    throw UnknownNameError(unknown_name_message("learning rate schedule", class_name_in, names()));
-  }
-  r.finish();
-  return out;
+  return registry().create(cls, config, source);
 }
 
-SchedulePtr from_config(const Config& serialized) {
+SchedulePtr from_config(const std::string& class_name, const Config& config) {
+  return from_config(class_name, config, ConfigSource::keras_file);
+}
+
+SchedulePtr from_config(const Config& serialized, ConfigSource source) {
   if (!serialized.is_object() || !serialized.contains("class_name") ||
       !serialized.at("class_name").is_string())
     throw ConfigError("a serialized learning rate schedule must be an object with a string "
-                      "\"class_name\" and a \"config\" object, got " + serialized.dump());
+                      "\"class_name\" and a \"config\" object, got " + describe_json(serialized));
   for (auto it = serialized.begin(); it != serialized.end(); ++it) {
     const std::string& k = it.key();
     if (k != "class_name" && k != "config" && k != "module" && k != "registered_name")
@@ -356,7 +412,11 @@ SchedulePtr from_config(const Config& serialized) {
   }
   const Config empty = Config::object();
   const Config& cfg = serialized.contains("config") ? serialized.at("config") : empty;
-  return from_config(serialized.at("class_name").get<std::string>(), cfg);
+  return from_config(serialized.at("class_name").get<std::string>(), cfg, source);
+}
+
+SchedulePtr from_config(const Config& serialized) {
+  return from_config(serialized, ConfigSource::keras_file);
 }
 
 }  // namespace temper::schedules

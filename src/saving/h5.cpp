@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
+#include <string_view>
 
 #include "temper/error.hpp"
 #include "temper/io/untrusted.hpp"
@@ -460,6 +464,82 @@ File File::create_in_memory(const std::string& label) {
   return f;
 }
 
+// ---- global heap check ------------------------------------------------------------------------
+// HDF5 1.10 (Debian 12 ships 1.10.8) trusts the object sizes inside a global heap collection,
+// where variable-length strings (model_config, training_config, layer names) are stored: a
+// free-space object of size 0 makes H5HG__cache_heap_deserialize loop forever, and an object
+// larger than its collection makes H5HG_read copy memory from past its end. Every collection
+// HDF5 could load (signature "GCOL", version 1, inside the file) is walked here the way that
+// function walks it, before HDF5 sees the file.
+
+namespace {
+
+// Reads up to `n` bytes at `offset`; returns how many it read.
+using ReadAt = std::function<std::size_t(std::uint64_t offset, char* dst, std::size_t n)>;
+
+std::uint64_t load_le(const unsigned char* p, unsigned n) {
+  std::uint64_t v = 0;
+  for (unsigned i = 0; i < n; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+  return v;
+}
+
+// The superblock's "size of lengths" (2, 4 or 8), found where HDF5 looks for the superblock
+// (byte 0, 512, 1024, 2048, ...); 0 when there is none (HDF5 then refuses the file itself).
+unsigned length_size(const ReadAt& read, std::uint64_t file_size) {
+  static const unsigned char kSig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  for (std::uint64_t at = 0; at + 16 <= file_size; at = at == 0 ? 512 : 2 * at) {
+    unsigned char b[16];
+    if (read(at, reinterpret_cast<char*>(b), sizeof b) != sizeof b) return 0;
+    if (std::memcmp(b, kSig, 8) != 0) continue;
+    const unsigned n = b[8] <= 1 ? b[14] : (b[8] <= 3 ? b[10] : 0);  // superblock v0/1, v2/3
+    return n == 2 || n == 4 || n == 8 ? n : 0;
+  }
+  return 0;
+}
+
+void check_heap(const ReadAt& read, std::uint64_t file_size, std::uint64_t at, unsigned len_size,
+                const std::string& label) {
+  const std::uint64_t header = 8 + len_size;  // "GCOL", version, 3 reserved, collection size
+  unsigned char h[16];
+  if (at + header > file_size || read(at, reinterpret_cast<char*>(h), header) != header) return;
+  const std::uint64_t size = load_le(h + 8, len_size);
+  if (size <= header || size > file_size - at) return;  // HDF5 refuses a collection past the end
+  std::string chunk(static_cast<std::size_t>(size), '\0');
+  if (read(at, chunk.data(), chunk.size()) != chunk.size()) return;
+  const auto* b = reinterpret_cast<const unsigned char*>(chunk.data());
+  const std::uint64_t object_header = 8 + len_size;  // index, reference count, reserved, size
+  for (std::uint64_t p = header; p < size && p + object_header <= size;) {
+    const unsigned index = b[p] | (unsigned{b[p + 1]} << 8);
+    const std::uint64_t object = load_le(b + p + 8, len_size);
+    const std::uint64_t rest = size - p;
+    // An object (index > 0) is its header plus its data padded to 8 bytes; the free space
+    // (index 0) is one size that includes its header.
+    if (index > 0 ? object > rest - object_header : (object == 0 || object > rest))
+      throw IOError("'" + label + "' is corrupt: the HDF5 global heap at byte " + std::to_string(at) +
+                    " (where variable-length strings are stored) has an object (index " + std::to_string(index) +
+                    ") of " + std::to_string(object) + " bytes at offset " + std::to_string(p) + " of its " +
+                    std::to_string(size) + " bytes");
+    p += index > 0 ? object_header + (object + 7) / 8 * 8 : object;
+  }
+}
+
+void check_global_heaps(const ReadAt& read, std::uint64_t file_size, const std::string& label) {
+  const unsigned len_size = length_size(read, file_size);
+  if (len_size == 0) return;
+  static const std::string_view kGcol("GCOL\x01", 5);  // HDF5 checks the signature and the version
+  constexpr std::size_t kBlock = std::size_t{1} << 20;
+  std::string block(kBlock + kGcol.size() - 1, '\0');
+  for (std::uint64_t start = 0; start < file_size; start += kBlock) {
+    const std::size_t got = read(start, block.data(), block.size());
+    const std::string_view view(block.data(), got);
+    for (auto hit = view.find(kGcol); hit != std::string_view::npos && hit < kBlock; hit = view.find(kGcol, hit + 1))
+      check_heap(read, file_size, start + hit, len_size, label);
+    if (got < block.size()) break;
+  }
+}
+
+}  // namespace
+
 bool is_hdf5(const std::string& path) {
   ErrorSilencer quiet;
   return H5Fis_hdf5(path.c_str()) > 0;
@@ -470,6 +550,20 @@ File File::open(const std::string& path) {
   if (!is_hdf5(path))
     throw IOError("'" + path + "' is not an HDF5 file (no HDF5 signature); expected a Keras .h5, "
                   ".weights.h5 or .keras file");
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(path, ec);
+    if (!in || ec) throw IOError("cannot read '" + path + "'");
+    check_global_heaps(
+        [&in](std::uint64_t offset, char* dst, std::size_t n) -> std::size_t {
+          in.clear();
+          in.seekg(static_cast<std::streamoff>(offset));
+          in.read(dst, static_cast<std::streamsize>(n));
+          return static_cast<std::size_t>(in.gcount());
+        },
+        size, path);
+  }
   File f;
   f.name_ = path;
   f.file_ = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
@@ -484,6 +578,14 @@ File File::open_image(const std::string& bytes, const std::string& label) {
   static const unsigned char kSig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   if (bytes.size() < 8 || std::memcmp(bytes.data(), kSig, 8) != 0)
     throw IOError("'" + label + "' is not an HDF5 file (no HDF5 signature)");
+  check_global_heaps(
+      [&bytes](std::uint64_t offset, char* dst, std::size_t n) -> std::size_t {
+        if (offset >= bytes.size()) return 0;
+        const std::size_t k = std::min<std::size_t>(n, bytes.size() - static_cast<std::size_t>(offset));
+        std::memcpy(dst, bytes.data() + offset, k);
+        return k;
+      },
+      bytes.size(), label);
   File f;
   f.name_ = label;
   Handle fapl = check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create an HDF5 property list");

@@ -169,6 +169,21 @@ void compile_from_config(Model& model, const Config& c, const std::string& path)
   }
 }
 
+// The name of a serialized dtype policy: {"config": {"name": "mixed_float16"}} (DTypePolicy,
+// FloatDTypePolicy, tf.keras Policy) or, for a quantized policy, Keras 3.3's string form
+// "<mode>_from_<source_name>" ("int8_from_float32"), so that the layer reader can name what it
+// rejects instead of the file silently loading as float32.
+Config dtype_policy_name(const Config& policy) {
+  const Config c = policy.value("config", Config::object());
+  if (!c.is_object()) return policy;
+  if (c.contains("name") && c["name"].is_string()) return c["name"];
+  if (c.contains("mode") && c["mode"].is_string())
+    return c["mode"].get<std::string>() + "_from_" +
+           (c.contains("source_name") && c["source_name"].is_string() ? c["source_name"].get<std::string>()
+                                                                      : std::string("float32"));
+  return policy;
+}
+
 // Keras 3 layer serialization -> tf.keras legacy form ({"class_name", "config"} only, a dtype
 // string, InputLayer batch_input_shape, list-form inbound nodes).
 Config legacy_node_tensor(const Config& t) {
@@ -183,7 +198,7 @@ Config legacy_layer(const Config& l) {
   Config out = {{"class_name", l.at("class_name")}};
   Config c = l.value("config", Config::object());
   if (c.contains("dtype") && c["dtype"].is_object())
-    c["dtype"] = c["dtype"].value("config", Config::object()).value("name", std::string("float32"));
+    c["dtype"] = dtype_policy_name(c["dtype"]);
   if (out["class_name"] == "InputLayer" && c.contains("batch_shape")) {
     c["batch_input_shape"] = c["batch_shape"];
     c.erase("batch_shape");
@@ -221,7 +236,7 @@ Config legacy_model_config(const Model& model) {
     c["layers"] = ls;
   }
   if (c.contains("dtype") && c["dtype"].is_object())
-    c["dtype"] = c["dtype"].value("config", Config::object()).value("name", std::string("float32"));
+    c["dtype"] = dtype_policy_name(c["dtype"]);
   for (const char* k : {"input_layers", "output_layers"}) {
     // Keras 3 writes a single tensor flat ([name, 0, 0]); tf.keras always nests.
     if (c.contains(k) && c[k].is_array() && !c[k].empty() && c[k][0].is_string())
@@ -236,15 +251,33 @@ Config legacy_model_config(const Model& model) {
 void flatten_dtype_policies(Config& c) {
   if (c.is_object()) {
     if (c.contains("dtype") && c["dtype"].is_object() && c["dtype"].value("class_name", std::string()).find("DTypePolicy") != std::string::npos)
-      c["dtype"] = c["dtype"].value("config", Config::object()).value("name", std::string("float32"));
+      c["dtype"] = dtype_policy_name(c["dtype"]);
     for (auto& [k, v] : c.items()) flatten_dtype_policies(v);
   } else if (c.is_array()) {
     for (auto& v : c) flatten_dtype_policies(v);
   }
 }
 
+// A file's serialized objects may carry Keras's object-identity bookkeeping next to class_name
+// and config: "shared_object_id" when one Python object (a regularizer or initializer instance
+// given to several layers) is saved twice (Keras 3 ObjectSharingScope in .keras saves, tf.keras
+// SharedObjectSavingScope in .h5 saves), and tf.keras's "__passive_serialization__" flag. Neither
+// is an argument; each occurrence also holds the object's full config, so drop them.
+void drop_object_sharing_keys(Config& c) {
+  if (c.is_object()) {
+    if (c.contains("class_name")) {
+      c.erase("shared_object_id");
+      c.erase("__passive_serialization__");
+    }
+    for (auto& [k, v] : c.items()) drop_object_sharing_keys(v);
+  } else if (c.is_array()) {
+    for (auto& v : c) drop_object_sharing_keys(v);
+  }
+}
+
 Config normalize_loaded_config(Config config) {
   flatten_dtype_policies(config);
+  drop_object_sharing_keys(config);
   if (!config.is_object() || config.value("class_name", std::string()) != "Sequential") return config;
   Config& c = config["config"];
   if (!c.is_object() || !c.contains("layers") || !c["layers"].is_array() || c["layers"].empty()) return config;
@@ -308,6 +341,11 @@ Config rng_pair(const Generator& g) { return Config::array({g.seed(), g.counter(
 
 void apply_rng_pair(Generator& g, const Config& pair) {
   if (!pair.is_array() || pair.size() != 2) return;
+  // get<std::uint64_t>() of a float such as 1e27 is a cast outside uint64's range (undefined).
+  for (const Config& v : pair)
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+      throw ConfigError("malformed random-stream state: expected [seed, counter] as non-negative integers, found " +
+                        pair.dump());
   Generator fresh(pair[0].get<std::uint64_t>());
   fresh.set_counter(pair[1].get<std::uint64_t>());
   g = fresh;

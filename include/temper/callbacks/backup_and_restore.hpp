@@ -8,6 +8,10 @@
 #include "temper/callbacks/model_checkpoint.hpp"
 #include "temper/config.hpp"
 
+namespace temper {
+template <class Options> class Arguments;  // temper/arguments.hpp
+}  // namespace temper
+
 namespace temper::callbacks {
 
 /// Arguments of BackupAndRestore after `backup_dir`, with Keras's defaults.
@@ -41,6 +45,8 @@ struct BackupAndRestoreOptions {
 class BackupAndRestore : public Callback {
  public:
   using Options = BackupAndRestoreOptions;
+  /// The constructor arguments as the registry reads them (arguments.hpp).
+  static const Arguments<Options>& arguments();
   /// ValueError for an empty backup_dir.
   explicit BackupAndRestore(std::string backup_dir, Options options = {});
 

@@ -7,6 +7,10 @@
 
 #include "temper/callbacks.hpp"
 
+namespace temper {
+template <class Options> class Arguments;  // temper/arguments.hpp
+}  // namespace temper
+
 namespace temper::callbacks {
 
 /// Arguments of CSVLogger, with Keras's defaults.
@@ -24,6 +28,8 @@ struct CSVLoggerOptions {
 class CSVLogger : public Callback {
  public:
   using Options = CSVLoggerOptions;
+  /// The constructor arguments as the registry reads them (arguments.hpp).
+  static const Arguments<Options>& arguments();
   explicit CSVLogger(std::string filename, Options options = {});
   ~CSVLogger() override;
   CSVLogger(const CSVLogger&) = delete;

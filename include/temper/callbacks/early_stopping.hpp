@@ -8,6 +8,10 @@
 #include "temper/callbacks.hpp"
 #include "temper/tensor.hpp"
 
+namespace temper {
+template <class Options> class Arguments;  // temper/arguments.hpp
+}  // namespace temper
+
 namespace temper::callbacks {
 
 /// Arguments of EarlyStopping, with Keras's defaults.
@@ -35,6 +39,8 @@ struct EarlyStoppingOptions {
 class EarlyStopping : public Callback {
  public:
   using Options = EarlyStoppingOptions;
+  /// The constructor arguments as the registry reads them (arguments.hpp).
+  static const Arguments<Options>& arguments();
   /// ValueError for a negative patience or start_from_epoch, or a mode other than
   /// "auto", "min", "max".
   explicit EarlyStopping(Options options = {});

@@ -7,6 +7,10 @@
 
 #include "temper/callbacks.hpp"
 
+namespace temper {
+template <class Options> class Arguments;  // temper/arguments.hpp
+}  // namespace temper
+
 namespace temper::callbacks {
 
 /// How often a checkpointing callback saves (Keras: the `save_freq` argument): the string
@@ -52,6 +56,8 @@ struct ModelCheckpointOptions {
 class ModelCheckpoint : public Callback {
  public:
   using Options = ModelCheckpointOptions;
+  /// The constructor arguments as the registry reads them (arguments.hpp).
+  static const Arguments<Options>& arguments();
   /// ValueError for a bad mode, save_freq or file extension.
   explicit ModelCheckpoint(std::string filepath, Options options = {});
 

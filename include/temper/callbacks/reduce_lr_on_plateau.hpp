@@ -6,6 +6,10 @@
 
 #include "temper/callbacks.hpp"
 
+namespace temper {
+template <class Options> class Arguments;  // temper/arguments.hpp
+}  // namespace temper
+
 namespace temper::callbacks {
 
 /// Arguments of ReduceLROnPlateau, with Keras's defaults.
@@ -31,6 +35,8 @@ struct ReduceLROnPlateauOptions {
 class ReduceLROnPlateau : public Callback {
  public:
   using Options = ReduceLROnPlateauOptions;
+  /// The constructor arguments as the registry reads them (arguments.hpp).
+  static const Arguments<Options>& arguments();
   /// ValueError for factor >= 1, negative patience/cooldown/min_lr, or a bad mode.
   explicit ReduceLROnPlateau(Options options = {});
 

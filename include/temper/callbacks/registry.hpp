@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "temper/arguments.hpp"
 #include "temper/callbacks.hpp"
 #include "temper/config.hpp"
 #include "temper/error.hpp"
+#include "temper/registry.hpp"
 
 namespace temper::callbacks {
 
@@ -15,15 +17,32 @@ namespace temper::callbacks {
 /// (empty when the problem is not tied to one argument) so that a caller such as the CLI can
 /// report the full path (`callbacks[1].EarlyStopping.patience`); `detail()` is the message
 /// without the class and argument prefix ("expected an integer, found \"three\"").
-class CallbackArgumentError : public ConfigError {
+class CallbackArgumentError : public ArgumentError {
  public:
-  CallbackArgumentError(const std::string& class_name, std::string argument, std::string detail);
-  const std::string& argument() const noexcept { return argument_; }
-  const std::string& detail() const noexcept { return detail_; }
+  CallbackArgumentError(const std::string& class_name, std::string argument, std::string detail,
+                        bool unknown_key = false)
+      : ArgumentError(class_name, std::move(argument), std::move(detail), unknown_key) {}
+  const std::string& argument() const noexcept { return path(); }
+};
 
- private:
-  std::string argument_;
-  std::string detail_;
+/// The registry of callback classes (create() and deserialize() read it).
+Registry<Callback>& registry();
+
+/// Registers callback class `C` under `name`, its arguments read from
+/// `C::arguments()` (an Arguments<C::Options> table). `make` builds the callback from the
+/// options and the reader (for arguments outside Options, such as ModelCheckpoint's
+/// `filepath`, declared in the table with `.extra`); by default `C(options)`.
+template <class C> struct CallbackRegistration {
+  using Options = typename C::Options;
+  using Make = std::function<CallbackPtr(ArgReader&, Options)>;
+  explicit CallbackRegistration(std::string name, Make make = [](ArgReader&, Options o) -> CallbackPtr {
+    return std::make_shared<C>(std::move(o));
+  }) {
+    registry().add({std::move(name), {}, C::arguments().names(), [make](ArgReader& r) {
+                      Options o = C::arguments().read(r);
+                      return make(r, std::move(o));
+                    }});
+  }
 };
 
 /// Creates a callback from its Keras class name and its constructor arguments as a JSON

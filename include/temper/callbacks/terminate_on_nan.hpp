@@ -5,6 +5,10 @@
 
 #include "temper/callbacks.hpp"
 
+namespace temper {
+template <class Options> class Arguments;  // temper/arguments.hpp
+}  // namespace temper
+
 namespace temper::callbacks {
 
 /// Arguments of TerminateOnNaN.
@@ -19,6 +23,8 @@ struct TerminateOnNaNOptions {
 class TerminateOnNaN : public Callback {
  public:
   using Options = TerminateOnNaNOptions;
+  /// The constructor arguments as the registry reads them (arguments.hpp).
+  static const Arguments<Options>& arguments();
   explicit TerminateOnNaN(Options options = {}) : options_(options) {}
 
   void on_train_batch_end(std::int64_t batch, const Logs& logs) override;

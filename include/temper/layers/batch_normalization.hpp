@@ -19,6 +19,8 @@ struct BatchNormalizationOptions {
   initializers::Initializer moving_variance_initializer = "ones";
   regularizers::Regularizer beta_regularizer = {};
   regularizers::Regularizer gamma_regularizer = {};
+  constraints::Constraint beta_constraint = {};
+  constraints::Constraint gamma_constraint = {};
   std::string name{};
 };
 
@@ -43,6 +45,8 @@ class BatchNormalization final : public Layer {
   void check_input_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
   const Options& options() const noexcept { return options_; }
   /// The weights (null when disabled by scale / center).

@@ -18,6 +18,8 @@ class Dense final : public Layer {
     regularizers::Regularizer kernel_regularizer = {};
     regularizers::Regularizer bias_regularizer = {};
     regularizers::Regularizer activity_regularizer = {};
+    constraints::Constraint kernel_constraint = {};
+    constraints::Constraint bias_constraint = {};
     std::string name{};
   };
   explicit Dense(Options options);
@@ -31,6 +33,8 @@ class Dense final : public Layer {
   void check_input_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
   const Options& options() const noexcept { return options_; }
   const VariablePtr& kernel() const noexcept { return kernel_; }

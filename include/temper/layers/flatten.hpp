@@ -20,6 +20,10 @@ class Flatten final : public Layer {
   Shape compute_output_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
+
+  const Options& options() const noexcept { return options_; }
 
  private:
   Options options_;

@@ -28,6 +28,8 @@ class GaussianDropout final : public Layer {
   Tensor call(const Tensor& inputs, bool training) override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
   const Options& options() const noexcept { return options_; }
 
  private:

@@ -18,6 +18,8 @@ struct GroupNormalizationOptions {
   initializers::Initializer gamma_initializer = "ones";
   regularizers::Regularizer beta_regularizer = {};
   regularizers::Regularizer gamma_regularizer = {};
+  constraints::Constraint beta_constraint = {};
+  constraints::Constraint gamma_constraint = {};
   std::string name{};
 };
 
@@ -41,6 +43,8 @@ class GroupNormalization final : public Layer {
   void check_input_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
   const Options& options() const noexcept { return options_; }
   const VariablePtr& gamma() const noexcept { return gamma_; }

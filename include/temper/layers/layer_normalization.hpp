@@ -19,6 +19,8 @@ struct LayerNormalizationOptions {
   initializers::Initializer gamma_initializer = "ones";
   regularizers::Regularizer beta_regularizer = {};
   regularizers::Regularizer gamma_regularizer = {};
+  constraints::Constraint beta_constraint = {};
+  constraints::Constraint gamma_constraint = {};
   std::string name{};
 };
 
@@ -39,6 +41,8 @@ class LayerNormalization final : public Layer {
   void check_input_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
   const Options& options() const noexcept { return options_; }
   const VariablePtr& gamma() const noexcept { return gamma_; }

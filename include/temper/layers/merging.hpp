@@ -37,9 +37,11 @@ class Merge : public Layer {
 #define TEMPER_MERGE_LAYER(NAME)                                                          \
   class NAME final : public Merge {                                                       \
    public:                                                                                \
+    using Options = MergeOptions;                                                         \
     explicit NAME(MergeOptions options = {}) : Merge(std::move(options)) {}               \
     std::string class_name() const override { return #NAME; }                             \
     static LayerPtr from_config(const Config& config);                                    \
+    static const Arguments<Options>& arguments();                                         \
                                                                                           \
    protected:                                                                             \
     Tensor merge(const Tensor& a, const Tensor& b) const override;                         \
@@ -62,9 +64,12 @@ TEMPER_MERGE_LAYER(Minimum)
 /// Averages its inputs element-wise (Keras: keras.layers.Average).
 class Average final : public Merge {
  public:
+  using Options = MergeOptions;
   explicit Average(MergeOptions options = {}) : Merge(std::move(options)) {}
   std::string class_name() const override { return "Average"; }
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp): none besides the base keys.
+  static const Arguments<Options>& arguments();
 
  protected:
   Tensor merge(const Tensor& a, const Tensor& b) const override;
@@ -82,6 +87,7 @@ struct ConcatenateOptions {
 /// keras.layers.Concatenate).
 class Concatenate final : public Layer {
  public:
+  using Options = ConcatenateOptions;
   explicit Concatenate(ConcatenateOptions options = {});
   explicit Concatenate(int axis);
   std::string class_name() const override { return "Concatenate"; }
@@ -92,6 +98,9 @@ class Concatenate final : public Layer {
   void build_multi(const std::vector<Shape>& input_shapes) override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
+  const Options& options() const noexcept { return options_; }
 
  private:
   ConcatenateOptions options_;
@@ -99,7 +108,7 @@ class Concatenate final : public Layer {
 
 /// Options of Dot (Keras: keras.layers.Dot(axes, normalize=False)).
 struct DotOptions {
-  std::vector<int> axes{-1};  ///< one axis for both inputs, or one per input
+  std::vector<int> axes{-1};  ///< one axis for both inputs, or one per input (Keras requires it)
   bool normalize = false;     ///< L2-normalise along the axes first (cosine proximity)
   std::string name{};
 };
@@ -108,6 +117,7 @@ struct DotOptions {
 /// (B, n)·(B, n) -> (B, 1); (B, m, n)·(B, n, p) with axes (2, 1) -> (B, m, p).
 class Dot final : public Layer {
  public:
+  using Options = DotOptions;
   explicit Dot(DotOptions options);
   explicit Dot(int axes, bool normalize = false);
   std::string class_name() const override { return "Dot"; }
@@ -118,6 +128,9 @@ class Dot final : public Layer {
   void build_multi(const std::vector<Shape>& input_shapes) override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
+  const Options& options() const noexcept { return options_; }
 
  private:
   std::pair<int, int> resolved_axes(const Shape& a, const Shape& b) const;

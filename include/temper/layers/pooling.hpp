@@ -1,122 +1,73 @@
-// pooling.hpp — pooling layers (Keras: keras.layers.MaxPooling1D/2D, AveragePooling1D/2D,
-// GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D).
+// pooling.hpp — pooling layers (Keras: keras.layers.MaxPooling1D/2D/3D, AveragePooling1D/2D/3D,
+// GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D).
 //
-// Inputs are channels_last: (batch, steps, channels) for the 1-D layers and (batch, height,
-// width, channels) for the 2-D ones. Output sizes follow Keras: "valid" gives
-// floor((n - pool) / stride) + 1, "same" ceil(n / stride); average pooling with "same"
-// padding divides each border window by the number of positions inside the input.
+// Inputs are channels_last: (batch, steps, channels) for the 1-D layers, (batch, height,
+// width, channels) for the 2-D ones and (batch, depth, height, width, channels) for the 3-D
+// ones. Output sizes follow Keras: "valid" gives floor((n - pool) / stride) + 1, "same"
+// ceil(n / stride); average pooling with "same" padding divides each border window by the
+// number of positions inside the input. One class template, Pooling<Rank, Kind> (Keras
+// BasePooling), gives every windowed pooling layer; GlobalPoolingND<Rank, Kind> (Keras
+// BaseGlobalPooling) every global one.
 #pragma once
 #include <optional>
+#include <string>
 
 #include "temper/layer.hpp"
-#include "temper/ops/convolution.hpp"
+#include "temper/layers/sizes.hpp"
 
 namespace temper::layers {
 
-using ops::Size2;
+/// What a pooling window computes.
+enum class PoolKind { max, average };
 
-/// Constructor arguments of MaxPooling2D / AveragePooling2D (Keras names and defaults).
-struct Pooling2DOptions {
-  Size2 pool_size = 2;
-  std::optional<Size2> strides{};  ///< null (Keras None) = pool_size
-  std::string padding = "valid";   ///< "valid" or "same"
+/// Constructor arguments of the windowed pooling layers (Keras names and defaults).
+template <int Rank> struct PoolingOptions {
+  SizeN<Rank> pool_size = 2;
+  std::optional<SizeN<Rank>> strides{};  ///< null (Keras None) = pool_size
+  std::string padding = "valid";         ///< "valid" or "same"
   std::string data_format = "channels_last";
   std::string name{};
 };
+using Pooling1DOptions = PoolingOptions<1>;
+using Pooling2DOptions = PoolingOptions<2>;
+using Pooling3DOptions = PoolingOptions<3>;
 
-/// Shared implementation of the 2-D max and average pooling layers (Keras: the private
-/// BasePooling class); use MaxPooling2D or AveragePooling2D.
-class Pooling2D : public Layer {
+/// Max or mean over each pool_size window, moved by strides (Keras: BasePooling; use the
+/// names below, e.g. MaxPooling2D). The 3-D layers pool height and width, then depth.
+template <int Rank, PoolKind Kind> class Pooling final : public Layer {
  public:
-  using Options = Pooling2DOptions;
+  using Options = PoolingOptions<Rank>;
+  explicit Pooling(Options options = {});
+  /// `layers::MaxPooling2D(2)`: windows of 2 along every axis, strides 2.
+  Pooling(std::int64_t pool_size)  // NOLINT(google-explicit-constructor)
+      : Pooling(Options{.pool_size = pool_size}) {}
+  Pooling(SizeN<Rank> pool_size, std::optional<SizeN<Rank>> strides, std::string padding = "valid")
+      : Pooling(Options{.pool_size = pool_size, .strides = strides, .padding = std::move(padding)}) {}
+
+  std::string class_name() const override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   Config get_config() const override;
-  const Options& options() const noexcept { return options_; }
-  /// The effective strides (pool_size when none were given).
-  Size2 strides() const noexcept { return options_.strides.value_or(options_.pool_size); }
+  static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
+  static const Arguments<Options>& arguments();
 
- protected:
-  Pooling2D(Options options, bool is_max);
-  static Options read_config(const Config& config, const std::string& who);
+  const Options& options() const noexcept { return options_; }
+  /// The effective strides (pool_size when none were given, as Keras stores them).
+  SizeN<Rank> strides() const noexcept { return options_.strides.value_or(options_.pool_size); }
 
  private:
   Options options_;
-  bool is_max_;
 };
 
-/// Max over each pool_size window, moved by strides (Keras: keras.layers.MaxPooling2D).
-class MaxPooling2D final : public Pooling2D {
- public:
-  explicit MaxPooling2D(Options options = {}) : Pooling2D(std::move(options), true) {}
-  /// `layers::MaxPooling2D(2)`: (2, 2) windows with strides (2, 2).
-  MaxPooling2D(Size2 pool_size, std::optional<Size2> strides, std::string padding = "valid")
-      : MaxPooling2D(Options{pool_size, strides, std::move(padding), "channels_last", ""}) {}
-  MaxPooling2D(std::int64_t pool_size)  // NOLINT(google-explicit-constructor)
-      : MaxPooling2D(Options{.pool_size = pool_size}) {}
-  std::string class_name() const override { return "MaxPooling2D"; }
-  static LayerPtr from_config(const Config& config);
-};
-
-/// Mean over each pool_size window (Keras: keras.layers.AveragePooling2D).
-class AveragePooling2D final : public Pooling2D {
- public:
-  explicit AveragePooling2D(Options options = {}) : Pooling2D(std::move(options), false) {}
-  AveragePooling2D(Size2 pool_size, std::optional<Size2> strides, std::string padding = "valid")
-      : AveragePooling2D(Options{pool_size, strides, std::move(padding), "channels_last", ""}) {}
-  AveragePooling2D(std::int64_t pool_size)  // NOLINT(google-explicit-constructor)
-      : AveragePooling2D(Options{.pool_size = pool_size}) {}
-  std::string class_name() const override { return "AveragePooling2D"; }
-  static LayerPtr from_config(const Config& config);
-};
-
-/// Constructor arguments of MaxPooling1D / AveragePooling1D (Keras names and defaults).
-struct Pooling1DOptions {
-  std::int64_t pool_size = 2;
-  std::optional<std::int64_t> strides{};  ///< null (Keras None) = pool_size
-  std::string padding = "valid";
-  std::string data_format = "channels_last";
-  std::string name{};
-};
-
-/// Shared implementation of the 1-D pooling layers; use MaxPooling1D or AveragePooling1D.
-class Pooling1D : public Layer {
- public:
-  using Options = Pooling1DOptions;
-  Tensor call(const Tensor& inputs, bool training) override;
-  Shape compute_output_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  const Options& options() const noexcept { return options_; }
-  std::int64_t strides() const noexcept { return options_.strides.value_or(options_.pool_size); }
-
- protected:
-  Pooling1D(Options options, bool is_max);
-  static Options read_config(const Config& config, const std::string& who);
-
- private:
-  Options options_;
-  bool is_max_;
-};
-
-/// Max over windows of steps (Keras: keras.layers.MaxPooling1D).
-class MaxPooling1D final : public Pooling1D {
- public:
-  explicit MaxPooling1D(Options options = {}) : Pooling1D(std::move(options), true) {}
-  MaxPooling1D(std::int64_t pool_size)  // NOLINT(google-explicit-constructor)
-      : MaxPooling1D(Options{.pool_size = pool_size}) {}
-  std::string class_name() const override { return "MaxPooling1D"; }
-  static LayerPtr from_config(const Config& config);
-};
-
-/// Mean over windows of steps (Keras: keras.layers.AveragePooling1D).
-class AveragePooling1D final : public Pooling1D {
- public:
-  explicit AveragePooling1D(Options options = {}) : Pooling1D(std::move(options), false) {}
-  AveragePooling1D(std::int64_t pool_size)  // NOLINT(google-explicit-constructor)
-      : AveragePooling1D(Options{.pool_size = pool_size}) {}
-  std::string class_name() const override { return "AveragePooling1D"; }
-  static LayerPtr from_config(const Config& config);
-};
+/// Keras: keras.layers.MaxPooling1D / MaxPooling2D / MaxPooling3D.
+using MaxPooling1D = Pooling<1, PoolKind::max>;
+using MaxPooling2D = Pooling<2, PoolKind::max>;
+using MaxPooling3D = Pooling<3, PoolKind::max>;
+/// Keras: keras.layers.AveragePooling1D / AveragePooling2D / AveragePooling3D.
+using AveragePooling1D = Pooling<1, PoolKind::average>;
+using AveragePooling2D = Pooling<2, PoolKind::average>;
+using AveragePooling3D = Pooling<3, PoolKind::average>;
 
 /// Constructor arguments of the global pooling layers (Keras names and defaults).
 struct GlobalPoolingOptions {
@@ -125,7 +76,8 @@ struct GlobalPoolingOptions {
   std::string name{};
 };
 
-/// Shared implementation of the global pooling layers (Keras: BaseGlobalPooling).
+/// Shared implementation of the global pooling layers (Keras: BaseGlobalPooling): max or mean
+/// over every spatial axis, (batch, spatial..., channels) -> (batch, channels).
 class GlobalPooling : public Layer {
  public:
   using Options = GlobalPoolingOptions;
@@ -135,47 +87,44 @@ class GlobalPooling : public Layer {
   const Options& options() const noexcept { return options_; }
 
  protected:
-  GlobalPooling(Options options, bool is_max, int rank);
-  static Options read_config(const Config& config, const std::string& who);
+  GlobalPooling(Options options, PoolKind kind, int rank, const Arguments<Options>& args);
 
  private:
+  const Arguments<Options>* args_;
   Options options_;
-  bool is_max_;
-  int rank_;
+  PoolKind kind_;
+  int rank_;  ///< spatial axes
 };
 
-/// Mean over the steps: (batch, steps, channels) -> (batch, channels)
-/// (Keras: keras.layers.GlobalAveragePooling1D).
-class GlobalAveragePooling1D final : public GlobalPooling {
+/// One global pooling layer (use the names below, e.g. GlobalAveragePooling2D).
+template <int Rank, PoolKind Kind> class GlobalPoolingND final : public GlobalPooling {
  public:
-  explicit GlobalAveragePooling1D(Options options = {}) : GlobalPooling(std::move(options), false, 3) {}
-  std::string class_name() const override { return "GlobalAveragePooling1D"; }
+  explicit GlobalPoolingND(Options options = {}) : GlobalPooling(std::move(options), Kind, Rank, arguments()) {}
+  std::string class_name() const override;
   static LayerPtr from_config(const Config& config);
+  static const Arguments<Options>& arguments();
 };
 
-/// Mean over height and width: (batch, h, w, channels) -> (batch, channels)
-/// (Keras: keras.layers.GlobalAveragePooling2D).
-class GlobalAveragePooling2D final : public GlobalPooling {
- public:
-  explicit GlobalAveragePooling2D(Options options = {}) : GlobalPooling(std::move(options), false, 4) {}
-  std::string class_name() const override { return "GlobalAveragePooling2D"; }
-  static LayerPtr from_config(const Config& config);
-};
+/// Keras: keras.layers.GlobalAveragePooling1D / 2D / 3D.
+using GlobalAveragePooling1D = GlobalPoolingND<1, PoolKind::average>;
+using GlobalAveragePooling2D = GlobalPoolingND<2, PoolKind::average>;
+using GlobalAveragePooling3D = GlobalPoolingND<3, PoolKind::average>;
+/// Keras: keras.layers.GlobalMaxPooling1D / 2D / 3D.
+using GlobalMaxPooling1D = GlobalPoolingND<1, PoolKind::max>;
+using GlobalMaxPooling2D = GlobalPoolingND<2, PoolKind::max>;
+using GlobalMaxPooling3D = GlobalPoolingND<3, PoolKind::max>;
 
-/// Max over the steps (Keras: keras.layers.GlobalMaxPooling1D).
-class GlobalMaxPooling1D final : public GlobalPooling {
- public:
-  explicit GlobalMaxPooling1D(Options options = {}) : GlobalPooling(std::move(options), true, 3) {}
-  std::string class_name() const override { return "GlobalMaxPooling1D"; }
-  static LayerPtr from_config(const Config& config);
-};
-
-/// Max over height and width (Keras: keras.layers.GlobalMaxPooling2D).
-class GlobalMaxPooling2D final : public GlobalPooling {
- public:
-  explicit GlobalMaxPooling2D(Options options = {}) : GlobalPooling(std::move(options), true, 4) {}
-  std::string class_name() const override { return "GlobalMaxPooling2D"; }
-  static LayerPtr from_config(const Config& config);
-};
+extern template class Pooling<1, PoolKind::max>;
+extern template class Pooling<2, PoolKind::max>;
+extern template class Pooling<3, PoolKind::max>;
+extern template class Pooling<1, PoolKind::average>;
+extern template class Pooling<2, PoolKind::average>;
+extern template class Pooling<3, PoolKind::average>;
+extern template class GlobalPoolingND<1, PoolKind::average>;
+extern template class GlobalPoolingND<2, PoolKind::average>;
+extern template class GlobalPoolingND<3, PoolKind::average>;
+extern template class GlobalPoolingND<1, PoolKind::max>;
+extern template class GlobalPoolingND<2, PoolKind::max>;
+extern template class GlobalPoolingND<3, PoolKind::max>;
 
 }  // namespace temper::layers

@@ -30,9 +30,6 @@ class SpatialDropoutBase : public Layer {
   Config get_config() const override;
   const Options& options() const noexcept { return options_; }
 
- protected:
-  static Options options_from_config(const Config& config, const char* cls);
-
  private:
   Options options_;
   int rank_;
@@ -47,6 +44,8 @@ class SpatialDropout1D final : public SpatialDropoutBase {
   std::string class_name() const override { return "SpatialDropout1D"; }
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 };
 
 /// Drops entire 2-D feature maps (Keras: keras.layers.SpatialDropout2D); inputs
@@ -57,6 +56,8 @@ class SpatialDropout2D final : public SpatialDropoutBase {
   explicit SpatialDropout2D(double rate);
   std::string class_name() const override { return "SpatialDropout2D"; }
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 };
 
 /// Drops entire 3-D feature maps (Keras: keras.layers.SpatialDropout3D); inputs
@@ -67,6 +68,8 @@ class SpatialDropout3D final : public SpatialDropoutBase {
   explicit SpatialDropout3D(double rate);
   std::string class_name() const override { return "SpatialDropout3D"; }
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once (arguments.hpp).
+  static const Arguments<Options>& arguments();
 };
 
 }  // namespace temper::layers

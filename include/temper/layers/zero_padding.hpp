@@ -38,6 +38,8 @@ class ZeroPadding2D final : public Layer {
   Shape compute_output_shape(const Shape& input_shape) const override;
   Config get_config() const override;
   static LayerPtr from_config(const Config& config);
+  /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
+  static const Arguments<Options>& arguments();
   const Options& options() const noexcept { return options_; }
 
  private:
