@@ -1,5 +1,7 @@
 #include "temper/callbacks.hpp"
 
+#include <utility>
+
 namespace temper {
 
 void CallbackList::set_model(Model* m) {
@@ -15,7 +17,14 @@ void CallbackList::set_params(const Config& p) {
 void CallbackList::on_train_begin(const Logs& l) { TEMPER_DISPATCH(on_train_begin, l); }
 void CallbackList::on_train_end(const Logs& l) { TEMPER_DISPATCH(on_train_end, l); }
 void CallbackList::on_epoch_begin(int e, const Logs& l) { TEMPER_DISPATCH(on_epoch_begin, e, l); }
-void CallbackList::on_epoch_end(int e, const Logs& l) { TEMPER_DISPATCH(on_epoch_end, e, l); }
+void CallbackList::on_epoch_end(int e, const Logs& l) {
+  Logs copy = l;
+  on_epoch_end(e, copy);
+}
+void CallbackList::on_epoch_end(int e, Logs& l) {
+  TEMPER_DISPATCH(update_epoch_logs, e, l);
+  for (auto& c : callbacks_) c->on_epoch_end(e, std::as_const(l));
+}
 void CallbackList::on_train_batch_begin(std::int64_t b, const Logs& l) { TEMPER_DISPATCH(on_train_batch_begin, b, l); }
 void CallbackList::on_train_batch_end(std::int64_t b, const Logs& l) { TEMPER_DISPATCH(on_train_batch_end, b, l); }
 void CallbackList::on_test_begin(const Logs& l) { TEMPER_DISPATCH(on_test_begin, l); }

@@ -107,4 +107,15 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, const Logs& logs) {
   }
 }
 
+
+namespace {
+// Keras keeps the rate in a float32 variable and logs float(np.array(lr)).
+void log_learning_rate(const Model* model, Logs& logs) {
+  if (model != nullptr && model->optimizer())
+    logs["learning_rate"] = static_cast<double>(static_cast<float>(model->optimizer()->learning_rate()));
+}
+}  // namespace
+
+void ReduceLROnPlateau::update_epoch_logs(int, Logs& logs) { log_learning_rate(model(), logs); }
+
 }  // namespace temper::callbacks

@@ -57,7 +57,10 @@ for h in "${all[@]}"; do
   done
 done
 cp "$root"/tests/data/keras/*.h5 "$work/corpus/fuzz_h5/"
-cp "$root"/tests/data/keras/*.keras "$work/corpus/fuzz_keras_zip/"
+# .keras seeds start with a byte that says the rest is the file itself (tests/fuzz/fuzz_keras_zip.cpp).
+for f in "$root"/tests/data/keras/*.keras; do
+  { printf '\x00'; cat "$f"; } >"$work/corpus/fuzz_keras_zip/$(basename "$f")"
+done
 cp "$root"/tests/data/keras/*.json "$work/corpus/fuzz_model_json/"
 for f in "$root"/examples/configs/*.yaml "$root"/tests/cli/good.yaml "$root"/tests/cli/bad_configs/*.yaml; do
   cp "$f" "$work/corpus/fuzz_yaml_config/$(basename "$(dirname "$f")")_$(basename "$f")"
@@ -89,7 +92,7 @@ known_list=$root/tests/fuzz/known_defects.txt
 # its kind, and a function named in the stack before the first Temper frame); fails otherwise.
 known_defect() {
   local log=$1 kind fn frames
-  kind=$(grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|ERROR: AddressSanitizer: [a-z-]+' "$log" | awk '{print $3}')
+  kind=$(grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|ERROR: AddressSanitizer: [A-Za-z-]+' "$log" | awk '{print $3}')
   [ -n "$kind" ] || return 1
   frames=$(awk '/^ +#[0-9]+ /{ if ($0 ~ / in temper::/) exit; print }' "$log")
   while read -r k fn _; do

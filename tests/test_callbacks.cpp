@@ -321,9 +321,31 @@ TEST_CASE("fit: ReduceLROnPlateau lowers the optimizer's learning rate") {
   auto m = regressor(1e-9);  // the loss barely moves: a plateau
   auto r = std::make_shared<ReduceLROnPlateau>(
       ReduceLROnPlateau::Options{.monitor = "loss", .factor = 0.5, .patience = 1, .min_delta = 1e-3});
-  (void)m->fit(x, y, {.batch_size = 32, .epochs = 3, .verbose = 0, .callbacks = {r}});
+  History h = m->fit(x, y, {.batch_size = 32, .epochs = 3, .verbose = 0, .callbacks = {r}});
   // epoch 0 sets best, epoch 1 reduces (wait 1 >= 1), epoch 2 reduces again.
   CHECK(m->optimizer()->learning_rate() == doctest::Approx(0.25e-9));
+  // Keras 3 logs the rate each epoch trained with (before that epoch's reduction), in float32.
+  REQUIRE(h.history.count("learning_rate") == 1);
+  const auto& lr = h.history.at("learning_rate");
+  REQUIRE(lr.size() == 3);
+  CHECK(lr[0] == static_cast<double>(1e-9f));
+  CHECK(lr[1] == static_cast<double>(1e-9f));
+  CHECK(lr[2] == static_cast<double>(0.5e-9f));
+}
+
+TEST_CASE("fit: callbacks add epoch log entries that every on_epoch_end and History see") {
+  struct Adds : Callback {
+    void update_epoch_logs(int epoch, Logs& logs) override { logs["twice_epoch"] = 2.0 * epoch; }
+  };
+  auto [x, y] = regression_data();
+  auto m = regressor(0.05);
+  std::vector<double> seen;
+  // The reader comes first in the list and still sees the entry the later callback adds.
+  auto reader = std::make_shared<LambdaCallback>(LambdaCallback::Options{
+      .on_epoch_end = [&](int, const Logs& logs) { seen.push_back(logs.count("twice_epoch") ? logs.at("twice_epoch") : -1); }});
+  History h = m->fit(x, y, {.batch_size = 32, .epochs = 3, .verbose = 0, .callbacks = {reader, std::make_shared<Adds>()}});
+  CHECK(seen == std::vector<double>{0.0, 2.0, 4.0});
+  CHECK(h.history.at("twice_epoch") == std::vector<double>{0.0, 2.0, 4.0});
 }
 
 TEST_CASE("fit: LearningRateScheduler sets the rate at every epoch") {
@@ -334,11 +356,14 @@ TEST_CASE("fit: LearningRateScheduler sets the rate at every epoch") {
       LearningRateScheduler::Schedule([](int epoch, double lr) { return epoch == 0 ? lr : lr * 0.5; }));
   auto rec = std::make_shared<LambdaCallback>(LambdaCallback::Options{
       .on_epoch_end = [&](int, const Logs&) { seen.push_back(m->optimizer()->learning_rate()); }});
-  (void)m->fit(x, y, {.batch_size = 32, .epochs = 4, .verbose = 0, .callbacks = {sched, rec}});
+  History h = m->fit(x, y, {.batch_size = 32, .epochs = 4, .verbose = 0, .callbacks = {sched, rec}});
   REQUIRE(seen.size() == 4);
   CHECK(seen[0] == doctest::Approx(0.1));
   CHECK(seen[1] == doctest::Approx(0.05));
   CHECK(seen[3] == doctest::Approx(0.0125));
+  CHECK(h.history.at("learning_rate") ==
+        std::vector<double>{static_cast<double>(0.1f), static_cast<double>(0.05f), static_cast<double>(0.025f),
+                            static_cast<double>(0.0125f)});
 
   // The legacy one-argument form, starting at initial_epoch.
   seen.clear();

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -93,4 +94,18 @@ TEST_CASE("cli data: saved preprocessing of the wrong shape or type is a config 
   CHECK_THROWS_AS((void)temper::cli::apply_preprocessing(Config::parse(R"({"rescale": "x"})"), x), temper::ConfigError);
   const auto y = temper::cli::apply_preprocessing(Config::parse(R"({"rescale": 2, "mean": [2, 4, 6], "std": [2, 2, 2]})"), x);
   CHECK(y.to_vector<float>() == std::vector<float>{0, 0, 0, 3, 3, 3});
+}
+
+// Found by tests/fuzz/fuzz_yaml_config: std::stod threw a bare std::out_of_range for 1e4002.
+TEST_CASE("cli config: numbers beyond double's range read as infinity, not a bare std::out_of_range") {
+  const auto doc =
+      temper::cli::parse_document("a: 1e4002\nb: -1e999\nc: 1" + std::string(400, '0') + "\nd: 2.5\n", "big.yaml");
+  temper::Config j;
+  REQUIRE_NOTHROW(j = temper::cli::to_json(doc.root));
+  CHECK(j["a"].get<double>() == std::numeric_limits<double>::infinity());
+  CHECK(j["b"].get<double>() == -std::numeric_limits<double>::infinity());
+  CHECK(j["c"].get<double>() == std::numeric_limits<double>::infinity());
+  CHECK(j["d"].get<double>() == 2.5);
+  const temper::cli::Field root = temper::cli::root_field(doc);
+  CHECK(contains(error_message([&] { (void)root["a"].as_int(); }), "expected an integer"));
 }

@@ -344,3 +344,16 @@ TEST_CASE("fit and evaluate without targets work with steps that need none") {
   plain.compile("sgd", "mse");
   CHECK_THROWS_WITH_AS(plain.fit(d.x, {}, {.verbose = 0}), doctest::Contains("overrides train_step"), ValueError);
 }
+
+TEST_CASE("trainer: two metrics of one class log under unique names, as in Keras") {
+  Generator g(3);
+  Tensor x = ops::random_normal({32, 4}, 0, 1, g);
+  Tensor y = ops::cast(ops::greater(ops::sum(x, {-1}, true), 0.0), DType::Float32);
+  Sequential m({layers::Input({4}), layers::Dense(1, "sigmoid")}, {.seed = 1});
+  m.compile("adam", "binary_crossentropy",
+            {MetricArg(metrics::Precision()), MetricArg(metrics::Precision()), MetricArg("accuracy")});
+  History h = m.fit(x, y, {.epochs = 1, .verbose = 0});
+  CHECK(h.history.count("precision") == 1);
+  CHECK(h.history.count("precision_1") == 1);
+  CHECK(h.history.at("precision") == h.history.at("precision_1"));
+}

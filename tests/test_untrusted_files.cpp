@@ -320,3 +320,21 @@ TEST_CASE("untrusted: a random-stream state that is not two non-negative integer
   }
   CHECK_NOTHROW(set_rng_state(*model, Config::parse(R"({"model": [7, 3]})")));
 }
+
+TEST_CASE("untrusted: weights whose bytes spell a global heap signature still load") {
+  TempDir tmp("gcol_data");
+  auto model = small_model();
+  // "GCOL", version 1, reserved, then a collection size no file can hold: the check skips it,
+  // as HDF5 would never load a collection that runs past the end of the file.
+  const unsigned char pattern[16] = {'G', 'C', 'O', 'L', 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+  std::vector<float> kernel(12, 0.5f);
+  std::memcpy(kernel.data(), pattern, sizeof pattern);
+  model->layers().back()->weights()[0]->value.assign(Tensor::from_vector(kernel, {4, 3}));
+  const std::string path = tmp / "gcol_in_data.weights.h5";
+  save_weights(*model, path);
+  REQUIRE(contains(read_bytes(path), std::string(reinterpret_cast<const char*>(pattern), 8)));
+  auto loaded = small_model();
+  REQUIRE_NOTHROW(load_weights(*loaded, path));
+  const auto got = loaded->layers().back()->weights()[0]->value.to_vector<float>();
+  CHECK(std::memcmp(got.data(), kernel.data(), sizeof pattern) == 0);
+}

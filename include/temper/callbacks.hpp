@@ -35,6 +35,10 @@ class Callback {
   virtual void on_train_end(const Logs&) {}
   virtual void on_epoch_begin(int /*epoch*/, const Logs&) {}
   virtual void on_epoch_end(int /*epoch*/, const Logs&) {}
+  /// Adds entries to an epoch's logs before any callback's on_epoch_end sees them, and so
+  /// before History records them (Keras callbacks write into the logs dict in on_epoch_end:
+  /// ReduceLROnPlateau and LearningRateScheduler add "learning_rate").
+  virtual void update_epoch_logs(int /*epoch*/, Logs& /*logs*/) {}
   virtual void on_train_batch_begin(std::int64_t /*batch*/, const Logs&) {}
   virtual void on_train_batch_end(std::int64_t /*batch*/, const Logs&) {}
   virtual void on_test_begin(const Logs&) {}
@@ -130,6 +134,8 @@ class CallbackList {
   void on_train_end(const Logs& l = {});
   void on_epoch_begin(int e, const Logs& l = {});
   void on_epoch_end(int e, const Logs& l = {});
+  /// Lets every callback add to `l` (update_epoch_logs), then calls on_epoch_end with it.
+  void on_epoch_end(int e, Logs& l);
   void on_train_batch_begin(std::int64_t b, const Logs& l = {});
   void on_train_batch_end(std::int64_t b, const Logs& l = {});
   void on_test_begin(const Logs& l = {});

@@ -29,6 +29,13 @@ void Model::resolve_metrics(const std::vector<Tensor>& ys, const std::vector<Ten
       weighted.push_back(k == 0 || !m.ptr() ? m : MetricArg(m.ptr()->clone()));
     resolve(weighted, h.weighted_metrics, "weighted_");
   }
+  // Two Precision() log as "precision" and "precision_1", as in Keras.
+  std::vector<metrics::MetricPtr> compiled;
+  for (const auto& h : heads_) {
+    compiled.insert(compiled.end(), h->metrics.begin(), h->metrics.end());
+    compiled.insert(compiled.end(), h->weighted_metrics.begin(), h->weighted_metrics.end());
+  }
+  metrics::make_names_unique(compiled);
   metrics_resolved_ = true;
 }
 

@@ -7,12 +7,19 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "fuzz_support.hpp"
 #include "temper/datasets/npy.hpp"
 #include "temper/temper.hpp"
+
+// The .keras container's reader (src/saving/zip.hpp) is private to the library but exported.
+namespace temper::io::zip {
+std::vector<std::pair<std::string, std::string>> read_all(const std::string& path);
+}  // namespace temper::io::zip
 
 using namespace temper;
 namespace fs = std::filesystem;
@@ -30,11 +37,33 @@ void one_step(Model& m, const Tensor& x, const Tensor& y) {
   m.fit(x, y, FitOptions{.batch_size = 4, .epochs = 1, .verbose = 0});
 }
 
+// fuzz_keras_zip's two input forms (tests/fuzz/fuzz_keras_zip.cpp): byte 0 even, then the
+// .keras file; byte 0 odd, then config.json's length (2 bytes, little-endian), config.json and
+// model.weights.h5.
+void write_keras_seeds(const fs::path& keras, const fs::path& dir, const std::string& name) {
+  std::ifstream in(keras, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  write_text(dir / (name + ".keras"), std::string(1, '\0') + bytes);
+  std::string config, weights;
+  for (const auto& [entry, content] : io::zip::read_all(keras.string())) {
+    if (entry == "config.json") config = content;
+    if (entry == "model.weights.h5") weights = content;
+  }
+  if (config.size() > 0xffff) return;
+  std::string parts(1, '\1');
+  parts += static_cast<char>(config.size() & 0xff);
+  parts += static_cast<char>(config.size() >> 8);
+  write_text(dir / (name + "_parts"), parts + config + weights);
+}
+
 void save_all(Model& m, const fs::path& out, const std::string& name) {
   save_model(m, (out / "fuzz_h5" / (name + ".h5")).string());
   save_weights(m, (out / "fuzz_h5" / (name + ".weights.h5")).string());
   save_weights(m, (out / "fuzz_h5" / (name + "_legacy_weights.h5")).string());
-  save_model(m, (out / "fuzz_keras_zip" / (name + ".keras")).string());
+  const fs::path keras = out / (name + ".keras");
+  save_model(m, keras.string());
+  write_keras_seeds(keras, out / "fuzz_keras_zip", name);
+  fs::remove(keras);
   write_text(out / "fuzz_model_json" / (name + ".json"), model_to_json(m));
 }
 

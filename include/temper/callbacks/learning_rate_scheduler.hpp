@@ -11,8 +11,8 @@ namespace temper::callbacks {
 /// `schedule(epoch, current_lr)` (Keras: keras.callbacks.LearningRateScheduler). `epoch` is
 /// 0-based. The one-argument form `schedule(epoch)` is Keras's legacy API. With verbose > 0
 /// it prints "Epoch N: LearningRateScheduler setting learning rate to LR." A schedule that
-/// returns a negative or non-finite rate makes the optimizer throw ValueError. As with
-/// ReduceLROnPlateau, Keras's `logs["learning_rate"]` is not added (logs are const here).
+/// returns a negative or non-finite rate makes the optimizer throw ValueError. As in Keras 3,
+/// the epoch's logs (and so History) get "learning_rate".
 class LearningRateScheduler : public Callback {
  public:
   using Schedule = std::function<double(int epoch, double lr)>;
@@ -23,6 +23,8 @@ class LearningRateScheduler : public Callback {
   explicit LearningRateScheduler(LegacySchedule schedule, int verbose = 0);
 
   void on_epoch_begin(int epoch, const Logs& logs) override;
+  /// Keras 3: logs["learning_rate"] is the rate the epoch trained with.
+  void update_epoch_logs(int epoch, Logs& logs) override;
 
  private:
   Schedule schedule_;

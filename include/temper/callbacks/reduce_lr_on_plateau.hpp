@@ -30,8 +30,8 @@ struct ReduceLROnPlateauOptions {
 /// than `|min_delta|`, direction as in EarlyStopping) records `best` and resets `wait`; otherwise,
 /// outside cooldown, `wait` grows and when it reaches `patience` the rate becomes
 /// `max(lr * factor, min_lr)` (only if lr > float32(min_lr)), cooldown starts and `wait`
-/// resets. Keras also writes `logs["learning_rate"]`; Temper's epoch logs are const, so
-/// History does not record the learning rate here (read `model->optimizer()->learning_rate()`).
+/// resets. As in Keras 3, the epoch's logs (and so History) get "learning_rate", the rate the
+/// epoch trained with.
 class ReduceLROnPlateau : public Callback {
  public:
   using Options = ReduceLROnPlateauOptions;
@@ -42,6 +42,8 @@ class ReduceLROnPlateau : public Callback {
 
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
+  /// Keras 3: logs["learning_rate"] is the rate the epoch trained with.
+  void update_epoch_logs(int epoch, Logs& logs) override;
 
   const Options& options() const noexcept { return options_; }
   bool in_cooldown() const noexcept { return cooldown_counter_ > 0; }
