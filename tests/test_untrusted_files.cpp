@@ -338,3 +338,25 @@ TEST_CASE("untrusted: weights whose bytes spell a global heap signature still lo
   const auto got = loaded->layers().back()->weights()[0]->value.to_vector<float>();
   CHECK(std::memcmp(got.data(), kernel.data(), sizeof pattern) == 0);
 }
+
+// Found by probing fuzz_keras_zip's structured inputs: compile_from_config caught only
+// temper::Error, so a mistyped value of a saved compile config (a metric name that is a
+// number, a loss weight that is a string) escaped load_model as a bare nlohmann exception.
+TEST_CASE("untrusted: a mistyped value in a saved compile config is a ConfigError naming the file") {
+  TempDir tmp("compile_config");
+  auto model = small_model();
+  model->compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
+  const std::string good = tmp / "good.keras";
+  save_model(*model, good);
+  std::string config;
+  for (const auto& [name, bytes] : io::zip::read_all(good))
+    if (name == "config.json") config = bytes;
+  Config c = Config::parse(config);
+  REQUIRE(c.contains("compile_config"));
+  c["compile_config"]["metrics"] = Config::parse(R"([{"class_name": "MeanMetricWrapper", "config": {"name": 5}}])");
+  const std::string bad = keras_with_config(tmp, c.dump());
+  const std::string msg = error_message([&] { (void)load_model(bad); });
+  CHECK(contains(msg, "bad.keras"));
+  CHECK(contains(msg, "compile config"));
+  CHECK_THROWS_AS((void)load_model(bad), ConfigError);
+}

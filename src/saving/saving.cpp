@@ -166,6 +166,8 @@ void compile_from_config(Model& model, const Config& c, const std::string& path)
     model.compile(optimizer, loss, std::move(metrics), std::move(co));
   } catch (const Error& e) {
     throw ConfigError("'" + path + "': cannot compile the loaded model from its saved compile config: " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // a value of the wrong type ("loss_weights": {"out": "x"})
+    throw ConfigError("'" + path + "': the saved compile config is malformed: " + e.what());
   }
 }
 
