@@ -1,8 +1,6 @@
 // layer_arguments.hpp — argument types shared by several layer families (private to layers/).
 //
-// ArgTraits for the seeds of the noise layers (a non-negative integer or null) and for Keras's
-// "an axis or a list of axes" arguments (LayerNormalization axis, Dot axes, Softmax axis), and
-// the registration of layers whose `axis` tf.keras wrote as a one-element list ([3]).
+// The registration of layers whose `axis` tf.keras wrote as a one-element list ([3]).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,37 +10,6 @@
 #include "temper/layers.hpp"
 
 namespace temper {
-
-/// A seed: a non-negative integer (Keras: `seed=None | int`; null is read by std::optional).
-template <> struct ArgTraits<std::uint64_t> {
-  static const char* expected() { return "a non-negative integer"; }
-  static std::uint64_t read(const Config& v) {
-    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-    if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
-    throw ArgValueError{std::string("expected ") + expected() + ", found " + describe_json(v)};
-  }
-  static Config write(const std::uint64_t& v) { return v; }
-};
-
-/// One axis or a list of axes (Keras: `axis=-1` or `axis=(1, 2)`): an integer reads as a
-/// list of one; a list of one is written back as the integer, as Keras writes `axis=-1`.
-template <> struct ArgTraits<std::vector<int>> {
-  static const char* expected() { return "an integer or a list of integers"; }
-  static std::vector<int> read(const Config& v) {
-    if (!v.is_array()) return {ArgTraits<int>::read(v)};
-    std::vector<int> out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      try {
-        out.push_back(ArgTraits<int>::read(v[i]));
-      } catch (ArgValueError& e) {
-        e.subpath = "[" + std::to_string(i) + "]";
-        throw;
-      }
-    }
-    return out;
-  }
-  static Config write(const std::vector<int>& v) { return v.size() == 1 ? Config(v[0]) : Config(v); }
-};
 
 namespace layers::detail {
 

@@ -8,6 +8,12 @@
 # the start of the report — except the libhdf5 defects listed in tests/fuzz/known_defects.txt,
 # which are counted in the table while the harness restarts for the time left.
 #
+# TEMPER_FUZZ_NEW_THIRD_PARTY=report (CI sets it) also lets a finding that is not listed but
+# lies wholly inside libhdf5 (no Temper source line above the first Temper frame) through:
+# it is printed with its reproducer and counted as "new third-party", without failing the run.
+# Whether a minute of random mutation meets one more of HDF5 1.10.8's unfixed decoding bugs is
+# luck, not a property of the commit under test; a finding in Temper's own code always fails.
+#
 #   scripts/fuzz.sh [HARNESS...]          # all eight by default (fuzz_idx, fuzz_csv, ...)
 #
 # Environment: TEMPER_FUZZ_SECONDS (per harness, default 60), TEMPER_FUZZ_JOBS (harnesses run
@@ -88,14 +94,27 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp
 known_list=$root/tests/fuzz/known_defects.txt
+new_third_party=${TEMPER_FUZZ_NEW_THIRD_PARTY:-fail}
+case $new_third_party in fail|report) ;; *)
+  echo "fuzz.sh: TEMPER_FUZZ_NEW_THIRD_PARTY must be 'fail' or 'report', not '$new_third_party'" >&2
+  exit 2 ;;
+esac
+
+# The stack frames of a finding above the first Temper frame.
+frames_above_temper() { awk '/^ +#[0-9]+ /{ if ($0 ~ / in temper::/) exit; print }' "$1"; }
+
+# The kind of a finding: ASan's or libFuzzer's name for it.
+finding_kind() {
+  grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|ERROR: AddressSanitizer: [A-Za-z-]+' "$1" | awk '{print $3}'
+}
 
 # Prints the known third-party defect a finding's log matches (tests/fuzz/known_defects.txt:
 # its kind, and a function named in the stack before the first Temper frame); fails otherwise.
 known_defect() {
   local log=$1 kind fn frames
-  kind=$(grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|ERROR: AddressSanitizer: [A-Za-z-]+' "$log" | awk '{print $3}')
+  kind=$(finding_kind "$log")
   [ -n "$kind" ] || return 1
-  frames=$(awk '/^ +#[0-9]+ /{ if ($0 ~ / in temper::/) exit; print }' "$log")
+  frames=$(frames_above_temper "$log")
   while read -r k fn _; do
     case $k in ''|'#'*) continue ;; esac
     if [ "$k" = "$kind" ] && grep -q " in $fn " <<<"$frames"; then
@@ -106,12 +125,27 @@ known_defect() {
   return 1
 }
 
+# Prints "KIND in FUNCTION" for a finding that lies wholly inside libhdf5: a libhdf5 frame
+# above the first Temper frame and no line of Temper's sources there (sanitizer interceptors
+# and libc have none); fails otherwise.
+third_party_defect() {
+  local log=$1 kind frames fn
+  kind=$(finding_kind "$log")
+  [ -n "$kind" ] || return 1
+  frames=$(frames_above_temper "$log")
+  grep -q 'libhdf5' <<<"$frames" || return 1
+  if grep -qE "$root/[^ ]+\.(c|cc|cpp|h|hpp):[0-9]+" <<<"$frames"; then return 1; fi
+  fn=$(grep -m1 -oE ' in H5[A-Za-z0-9_]+' <<<"$frames" | awk '{print $2}')
+  echo "$kind in ${fn:-libhdf5}"
+}
+
 # Runs one harness for $seconds. A finding that is a known third-party defect is counted and
 # the fuzzer restarts (the corpus it has grown is kept) for the time left; anything else ends
 # the run and fails it.
 run_one() {
   local h=$1 deadline=$((SECONDS + seconds)) n=0 left log
   : >"$work/logs/$h.known"
+  : >"$work/logs/$h.new"
   while :; do
     left=$((deadline - SECONDS))
     [ "$left" -ge 5 ] || [ "$n" -eq 0 ] || break
@@ -124,6 +158,10 @@ run_one() {
       break
     fi
     if known_defect "$log" >>"$work/logs/$h.known"; then continue; fi
+    if [ "$new_third_party" = report ] && third_party_defect "$log" >>"$work/logs/$h.new"; then
+      echo "$log" >>"$work/logs/$h.new-logs"
+      continue
+    fi
     echo "$log" >"$work/logs/$h.failed"
     return
   done
@@ -161,6 +199,8 @@ for h in "${harnesses[@]}"; do
   fi
   known=$(wc -l <"$work/logs/$h.known")
   if [ "$known" -gt 0 ]; then result="$result ($known known third-party: $(sort -u "$work/logs/$h.known" | paste -sd, -))"; fi
+  new=$(wc -l <"$work/logs/$h.new")
+  if [ "$new" -gt 0 ]; then result="$result ($new NEW third-party: $(sort -u "$work/logs/$h.new" | paste -sd, -))"; fi
   runs=$(sum_stat "$h" number_of_executed_units)
   printf '%-20s %10s %8s %8s  %s\n' "$h" "$runs" "$((runs / (seconds > 0 ? seconds : 1)))" \
     "$(find "$work/corpus/$h" -type f | wc -l)" "$result"
@@ -174,5 +214,16 @@ for h in "${failed[@]}"; do
   echo "     reproduce: LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp $build/tests/fuzz/$h <reproducer>"
   grep -m1 -n -E '==[0-9]+== ?ERROR|ERROR: libFuzzer|runtime error|terminate called' "$log" | cut -d: -f1 |
     { read -r line || line=1; tail -n +"$line" "$log" | head -40; }
+done
+# New libhdf5 findings (TEMPER_FUZZ_NEW_THIRD_PARTY=report): not a failure, but shown, so that
+# whoever reads the log can add each to tests/fuzz/known_defects.txt or check for it first.
+for h in "${harnesses[@]}"; do
+  [ -f "$work/logs/$h.new-logs" ] || continue
+  while read -r log; do
+    echo
+    echo "---- $h: new third-party finding inside libhdf5 (not failing the run); reproducer: $(grep -m1 -oE 'Test unit written to [^ ]+' "$log" | sed 's/Test unit written to //' || true)"
+    grep -m1 -n -E '==[0-9]+== ?ERROR|ERROR: libFuzzer' "$log" | cut -d: -f1 |
+      { read -r line || line=1; tail -n +"$line" "$log" | grep -E 'ERROR|^ +#[0-9]+ ' | head -16; }
+  done <"$work/logs/$h.new-logs"
 done
 [ ${#failed[@]} -eq 0 ]

@@ -37,7 +37,11 @@ if [ "${CI:-}" = "true" ] || [ "${TEMPER_SANITIZE_TESTS:-0}" = "1" ]; then
   echo "ThreadSanitizer: ${#tsan_tests[@]} test programs passed"
 
   # Coverage-guided fuzzing of every untrusted-file reader (docs/reliability.md): a Clang
-  # build, then each libFuzzer harness for TEMPER_FUZZ_SECONDS (60), two at a time.
+  # build, then each libFuzzer harness for TEMPER_FUZZ_SECONDS (60), two at a time. A finding
+  # in Temper's code fails CI; one wholly inside libhdf5 that is not yet listed in
+  # tests/fuzz/known_defects.txt is printed with its reproducer but does not (a random minute
+  # meeting one of HDF5 1.10.8's many decoding bugs says nothing about the commit).
   echo "== libFuzzer: the readers of untrusted files"
-  TEMPER_FUZZ_BUILD_DIR=${TEMPER_FUZZ_BUILD_DIR:-$root/build-fuzz} "$root/scripts/fuzz.sh"
+  TEMPER_FUZZ_NEW_THIRD_PARTY=report TEMPER_FUZZ_BUILD_DIR=${TEMPER_FUZZ_BUILD_DIR:-$root/build-fuzz} \
+    "$root/scripts/fuzz.sh"
 fi
