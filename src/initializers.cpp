@@ -27,15 +27,41 @@ using Ptr = std::shared_ptr<InitializerFunction>;
 /// Registers one class: its Keras name and aliases, its argument table (which gives the
 /// accepted keys, the defaults, the type checks), and how to build it from the options read.
 template <class O> struct Registration {
-  Registration(std::vector<std::string> names, Arguments<O> args, std::function<Ptr(const O&)> make) {
-    auto table = std::make_shared<const Arguments<O>>(std::move(args));
+  Registration(std::vector<std::string> names, const Arguments<O>& table, std::function<Ptr(const O&)> make) {
     Registry<InitializerFunction>::Entry e;
     e.name = names.front();
     e.aliases.assign(names.begin() + 1, names.end());
-    e.arguments = table->names();
-    e.make = [table, make = std::move(make)](ArgReader& r) { return make(table->read_all(r)); };
+    e.arguments = table.names();
+    e.make = [&table, make = std::move(make)](ArgReader& r) { return make(table.read_all(r)); };
     registry().add(std::move(e));
   }
+};
+
+/// An initializer class whose arguments are the fields of `Args`, declared once in `table`:
+/// the constructor runs the table's checks and get_config writes it.
+template <class Args> class TableInitializer : public InitializerFunction {
+ public:
+  std::string class_name() const override { return cls_; }
+  Config get_config() const override {
+    Config c = table_->write(a_);
+    // Keras 3.15 added input_axes/output_axes (null by default); they are written only when
+    // set, so that configs stay what earlier Keras versions read.
+    for (const char* key : {"input_axes", "output_axes"})
+      if (c.contains(key) && c.at(key).is_null()) c.erase(key);
+    return c;
+  }
+
+ protected:
+  TableInitializer(std::string cls, const Arguments<Args>& table, Args a)
+      : cls_(std::move(cls)), table_(&table), a_(std::move(a)) {
+    table_->validate(a_);
+  }
+  const Args& args() const noexcept { return a_; }
+
+ private:
+  std::string cls_;
+  const Arguments<Args>* table_;  // a function-local static: lives as long as the program
+  Args a_;
 };
 
 /// A draw with the initializer's own seed when it has one, else from the caller's stream.
@@ -78,87 +104,101 @@ std::pair<double, double> fans_of(const Shape& shape, const Axes& in, const Axes
   return {product(*in), product(*out)};
 }
 
-void write_axes(Config& c, const VarianceScalingArgs& a) {
-  // Keras 3.15 writes both (null by default); they are written here only when set, so that
-  // configs stay what earlier Keras versions read.
-  if (a.input_axes) c["input_axes"] = *a.input_axes;
-  if (a.output_axes) c["output_axes"] = *a.output_axes;
+std::string lower_case(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
 }
 
-class VarianceScalingInit final : public InitializerFunction {
+// Keras accepts the distribution in any case, and "normal" for "truncated_normal".
+Check<std::string> distribution_check() {
+  return {"one of 'truncated_normal', 'untruncated_normal', 'uniform' (any case; 'normal' means "
+          "'truncated_normal')",
+          [](const std::string& d) {
+            const std::string l = lower_case(d);
+            return l == "truncated_normal" || l == "untruncated_normal" || l == "uniform" || l == "normal";
+          }};
+}
+
+const Arguments<VarianceScalingArgs>& variance_scaling_arguments() {
+  using A = VarianceScalingArgs;
+  static const auto table = Arguments<A>("VarianceScaling")
+                                .add("scale", &A::scale, positive_number())
+                                .add("mode", &A::mode, one_of({"fan_in", "fan_out", "fan_avg"}))
+                                .add("distribution", &A::distribution, distribution_check())
+                                .add("seed", &A::seed)
+                                .add("input_axes", &A::input_axes)
+                                .add("output_axes", &A::output_axes);
+  return table;
+}
+
+/// The distribution as the draw and get_config use it (distribution_check's spellings).
+VarianceScalingArgs normalized(VarianceScalingArgs a) {
+  a.distribution = lower_case(std::move(a.distribution));
+  if (a.distribution == "normal") a.distribution = "truncated_normal";
+  return a;
+}
+
+class VarianceScalingInit final : public TableInitializer<VarianceScalingArgs> {
  public:
-  /// `fixed`: Glorot/He/Lecun, whose config is only the seed.
-  VarianceScalingInit(std::string cls, VarianceScalingArgs a, bool fixed)
-      : cls_(std::move(cls)), a_(std::move(a)), fixed_(fixed) {
-    for (auto& ch : a_.distribution) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (a_.distribution == "normal") a_.distribution = "truncated_normal";  // as Keras does
-    if (!(a_.scale > 0))
-      throw ValueError("VarianceScaling: scale must be a positive number, got " + Config(a_.scale).dump());
-    if (a_.mode != "fan_in" && a_.mode != "fan_out" && a_.mode != "fan_avg")
-      throw ValueError("VarianceScaling: mode must be one of fan_in, fan_out, fan_avg, got '" + a_.mode + "'");
-    if (a_.distribution != "truncated_normal" && a_.distribution != "untruncated_normal" &&
-        a_.distribution != "uniform")
-      throw ValueError("VarianceScaling: distribution must be one of truncated_normal, untruncated_normal, "
-                       "uniform, got '" + a_.distribution + "'");
-  }
+  explicit VarianceScalingInit(VarianceScalingArgs a)
+      : TableInitializer("VarianceScaling", variance_scaling_arguments(), normalized(std::move(a))) {}
   Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
-    auto [fan_in, fan_out] = fans_of(shape, a_.input_axes, a_.output_axes);
-    const double n = a_.mode == "fan_in" ? fan_in : a_.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2.0;
-    const double scale = a_.scale / std::max(1.0, n);
-    return seeded(a_.seed, rng, [&](Generator& g) {
-      if (a_.distribution == "truncated_normal")
+    return draw(args(), shape, rng, dtype);
+  }
+  static Tensor draw(const VarianceScalingArgs& a, const Shape& shape, Generator& rng, DType dtype) {
+    auto [fan_in, fan_out] = fans_of(shape, a.input_axes, a.output_axes);
+    const double n = a.mode == "fan_in" ? fan_in : a.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2.0;
+    const double scale = a.scale / std::max(1.0, n);
+    return seeded(a.seed, rng, [&](Generator& g) {
+      if (a.distribution == "truncated_normal")
         return ops::random_normal(shape, 0.0, std::sqrt(scale) / 0.87962566103423978, g, dtype, true);
-      if (a_.distribution == "uniform") {
+      if (a.distribution == "uniform") {
         const double limit = std::sqrt(3.0 * scale);
         return ops::random_uniform(shape, -limit, limit, g, dtype);
       }
       return ops::random_normal(shape, 0.0, std::sqrt(scale), g, dtype);
     });
   }
-  std::string class_name() const override { return cls_; }
-  Config get_config() const override {
-    Config c = fixed_ ? Config{{"seed", seed_json(a_.seed)}}
-                      : Config{{"scale", a_.scale}, {"mode", a_.mode}, {"distribution", a_.distribution},
-                               {"seed", seed_json(a_.seed)}};
-    write_axes(c, a_);
-    return c;
-  }
-
- private:
-  std::string cls_;
-  VarianceScalingArgs a_;
-  bool fixed_;
 };
 
 const Registration<VarianceScalingArgs> variance_scaling_registered{
-    {"VarianceScaling", "variance_scaling"},
-    Arguments<VarianceScalingArgs>("VarianceScaling")
-        .add("scale", &VarianceScalingArgs::scale)
-        .add("mode", &VarianceScalingArgs::mode)
-        .add("distribution", &VarianceScalingArgs::distribution)
-        .add("seed", &VarianceScalingArgs::seed)
-        .add("input_axes", &VarianceScalingArgs::input_axes)
-        .add("output_axes", &VarianceScalingArgs::output_axes),
-    [](const VarianceScalingArgs& a) -> Ptr { return std::make_shared<VarianceScalingInit>("VarianceScaling", a, false); }};
+    {"VarianceScaling", "variance_scaling"}, variance_scaling_arguments(),
+    [](const VarianceScalingArgs& a) -> Ptr { return std::make_shared<VarianceScalingInit>(a); }};
 
 struct SeedArgs {
   std::optional<std::int64_t> seed{};
   Axes input_axes{}, output_axes{};
 };
 
-/// Glorot/He/Lecun: VarianceScaling with fixed scale, mode and distribution.
+/// Glorot/He/Lecun: VarianceScaling with a fixed scale, mode and distribution; only the seed
+/// (and the fan axes) are arguments.
+class FixedScalingInit final : public TableInitializer<SeedArgs> {
+ public:
+  FixedScalingInit(std::string cls, const Arguments<SeedArgs>& table, SeedArgs a, double scale, const char* mode,
+                   const char* dist)
+      : TableInitializer(std::move(cls), table, std::move(a)), scale_(scale), mode_(mode), dist_(dist) {}
+  Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
+    const SeedArgs& a = args();
+    return VarianceScalingInit::draw({scale_, mode_, dist_, a.seed, a.input_axes, a.output_axes}, shape, rng, dtype);
+  }
+
+ private:
+  double scale_;
+  const char* mode_;
+  const char* dist_;
+};
+
 struct FixedScaling {
+  Arguments<SeedArgs> table;
   Registration<SeedArgs> registration;
   FixedScaling(const std::string& cls, const std::string& alias, double scale, const char* mode, const char* dist)
-      : registration({cls, alias},
-                     Arguments<SeedArgs>(cls)
-                         .add("seed", &SeedArgs::seed)
-                         .add("input_axes", &SeedArgs::input_axes)
-                         .add("output_axes", &SeedArgs::output_axes),
-                     [cls, scale, mode, dist](const SeedArgs& a) -> Ptr {
-                       return std::make_shared<VarianceScalingInit>(
-                           cls, VarianceScalingArgs{scale, mode, dist, a.seed, a.input_axes, a.output_axes}, true);
-                     }) {}
+      : table(Arguments<SeedArgs>(cls)
+                  .add("seed", &SeedArgs::seed)
+                  .add("input_axes", &SeedArgs::input_axes)
+                  .add("output_axes", &SeedArgs::output_axes)),
+        registration({cls, alias}, table, [this, cls, scale, mode, dist](const SeedArgs& a) -> Ptr {
+          return std::make_shared<FixedScalingInit>(cls, table, a, scale, mode, dist);
+        }) {}
 };
 const FixedScaling glorot_uniform_registered{"GlorotUniform", "glorot_uniform", 1.0, "fan_avg", "uniform"};
 const FixedScaling glorot_normal_registered{"GlorotNormal", "glorot_normal", 1.0, "fan_avg", "truncated_normal"};
@@ -169,36 +209,33 @@ const FixedScaling lecun_normal_registered{"LecunNormal", "lecun_normal", 1.0, "
 
 // ---- constants ---------------------------------------------------------------------------------
 
-struct NoArgs {};
 struct ConstantArgs {
   double value = 0.0;
 };
 
-class ConstantInit final : public InitializerFunction {
- public:
-  ConstantInit(std::string cls, double value) : cls_(std::move(cls)), value_(value) {}
-  Tensor operator()(const Shape& shape, Generator&, DType dtype) const override {
-    if (cls_ == "Zeros") return Tensor::zeros(shape, dtype);
-    if (cls_ == "Ones") return Tensor::ones(shape, dtype);
-    return Tensor::full(shape, value_, dtype);
-  }
-  std::string class_name() const override { return cls_; }
-  Config get_config() const override {
-    if (cls_ == "Constant") return {{"value", value_}};
-    return Config::object();
-  }
+const Arguments<ConstantArgs>& constant_arguments(const char* cls) {
+  static const auto zeros = Arguments<ConstantArgs>("Zeros");
+  static const auto ones = Arguments<ConstantArgs>("Ones");
+  static const auto constant = Arguments<ConstantArgs>("Constant").add("value", &ConstantArgs::value);
+  const std::string c = cls;
+  return c == "Zeros" ? zeros : c == "Ones" ? ones : constant;
+}
 
- private:
-  std::string cls_;
-  double value_;
+/// Zeros and Ones (no arguments; value 0 or 1) and Constant(value).
+class ConstantInit final : public TableInitializer<ConstantArgs> {
+ public:
+  ConstantInit(const char* cls, double value) : TableInitializer(cls, constant_arguments(cls), {value}) {}
+  Tensor operator()(const Shape& shape, Generator&, DType dtype) const override {
+    return Tensor::full(shape, args().value, dtype);
+  }
 };
 
-const Registration<NoArgs> zeros_registered{{"Zeros", "zeros", "zero"}, Arguments<NoArgs>("Zeros"),
-                                            [](const NoArgs&) -> Ptr { return std::make_shared<ConstantInit>("Zeros", 0.0); }};
-const Registration<NoArgs> ones_registered{{"Ones", "ones", "one"}, Arguments<NoArgs>("Ones"),
-                                           [](const NoArgs&) -> Ptr { return std::make_shared<ConstantInit>("Ones", 1.0); }};
+const Registration<ConstantArgs> zeros_registered{{"Zeros", "zeros", "zero"}, constant_arguments("Zeros"),
+                                                  [](const ConstantArgs&) -> Ptr { return std::make_shared<ConstantInit>("Zeros", 0.0); }};
+const Registration<ConstantArgs> ones_registered{{"Ones", "ones", "one"}, constant_arguments("Ones"),
+                                                 [](const ConstantArgs&) -> Ptr { return std::make_shared<ConstantInit>("Ones", 1.0); }};
 const Registration<ConstantArgs> constant_registered{
-    {"Constant", "constant"}, Arguments<ConstantArgs>("Constant").add("value", &ConstantArgs::value),
+    {"Constant", "constant"}, constant_arguments("Constant"),
     [](const ConstantArgs& a) -> Ptr { return std::make_shared<ConstantInit>("Constant", a.value); }};
 
 // ---- random ------------------------------------------------------------------------------------
@@ -208,27 +245,29 @@ struct UniformArgs {
   std::optional<std::int64_t> seed{};
 };
 
-class RandomUniformInit final : public InitializerFunction {
+const Arguments<UniformArgs>& uniform_arguments() {
+  static const auto table = Arguments<UniformArgs>("RandomUniform")
+                                .add("minval", &UniformArgs::minval)
+                                .add("maxval", &UniformArgs::maxval)
+                                .add("seed", &UniformArgs::seed);
+  return table;
+}
+
+class RandomUniformInit final : public TableInitializer<UniformArgs> {
  public:
-  explicit RandomUniformInit(UniformArgs a) : a_(std::move(a)) {
-    if (a_.minval > a_.maxval) throw ValueError("RandomUniform minval must be <= maxval");
+  explicit RandomUniformInit(UniformArgs a) : TableInitializer("RandomUniform", uniform_arguments(), std::move(a)) {
+    if (args().minval > args().maxval)  // a check across two arguments
+      throw ValueError("RandomUniform: minval must be <= maxval, got minval=" + Config(args().minval).dump() +
+                       " and maxval=" + Config(args().maxval).dump());
   }
   Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
-    return seeded(a_.seed, rng, [&](Generator& g) { return ops::random_uniform(shape, a_.minval, a_.maxval, g, dtype); });
+    const UniformArgs& a = args();
+    return seeded(a.seed, rng, [&](Generator& g) { return ops::random_uniform(shape, a.minval, a.maxval, g, dtype); });
   }
-  std::string class_name() const override { return "RandomUniform"; }
-  Config get_config() const override { return {{"minval", a_.minval}, {"maxval", a_.maxval}, {"seed", seed_json(a_.seed)}}; }
-
- private:
-  UniformArgs a_;
 };
 
 const Registration<UniformArgs> random_uniform_registered{
-    {"RandomUniform", "random_uniform", "uniform"},
-    Arguments<UniformArgs>("RandomUniform")
-        .add("minval", &UniformArgs::minval)
-        .add("maxval", &UniformArgs::maxval)
-        .add("seed", &UniformArgs::seed),
+    {"RandomUniform", "random_uniform", "uniform"}, uniform_arguments(),
     [](const UniformArgs& a) -> Ptr { return std::make_shared<RandomUniformInit>(a); }};
 
 struct NormalArgs {
@@ -236,35 +275,39 @@ struct NormalArgs {
   std::optional<std::int64_t> seed{};
 };
 
-class RandomNormalInit final : public InitializerFunction {
+const Arguments<NormalArgs>& normal_arguments(bool truncated) {
+  const auto make = [](const char* owner) {
+    return Arguments<NormalArgs>(owner)
+        .add("mean", &NormalArgs::mean)
+        .add("stddev", &NormalArgs::stddev, non_negative_number())
+        .add("seed", &NormalArgs::seed);
+  };
+  static const auto normal = make("RandomNormal");
+  static const auto truncated_normal = make("TruncatedNormal");
+  return truncated ? truncated_normal : normal;
+}
+
+/// RandomNormal and TruncatedNormal.
+class RandomNormalInit final : public TableInitializer<NormalArgs> {
  public:
-  RandomNormalInit(NormalArgs a, bool truncated) : a_(std::move(a)), truncated_(truncated) {
-    if (a_.stddev < 0)
-      throw ValueError(class_name() + " stddev must be >= 0, got " + Config(a_.stddev).dump());
-  }
+  RandomNormalInit(NormalArgs a, bool truncated)
+      : TableInitializer(truncated ? "TruncatedNormal" : "RandomNormal", normal_arguments(truncated), std::move(a)),
+        truncated_(truncated) {}
   Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
-    return seeded(a_.seed, rng,
-                  [&](Generator& g) { return ops::random_normal(shape, a_.mean, a_.stddev, g, dtype, truncated_); });
+    const NormalArgs& a = args();
+    return seeded(a.seed, rng,
+                  [&](Generator& g) { return ops::random_normal(shape, a.mean, a.stddev, g, dtype, truncated_); });
   }
-  std::string class_name() const override { return truncated_ ? "TruncatedNormal" : "RandomNormal"; }
-  Config get_config() const override { return {{"mean", a_.mean}, {"stddev", a_.stddev}, {"seed", seed_json(a_.seed)}}; }
 
  private:
-  NormalArgs a_;
   bool truncated_;
 };
 
-Arguments<NormalArgs> normal_arguments(const char* owner) {
-  return Arguments<NormalArgs>(owner)
-      .add("mean", &NormalArgs::mean)
-      .add("stddev", &NormalArgs::stddev)
-      .add("seed", &NormalArgs::seed);
-}
 const Registration<NormalArgs> random_normal_registered{
-    {"RandomNormal", "random_normal", "normal"}, normal_arguments("RandomNormal"),
+    {"RandomNormal", "random_normal", "normal"}, normal_arguments(false),
     [](const NormalArgs& a) -> Ptr { return std::make_shared<RandomNormalInit>(a, false); }};
 const Registration<NormalArgs> truncated_normal_registered{
-    {"TruncatedNormal", "truncated_normal"}, normal_arguments("TruncatedNormal"),
+    {"TruncatedNormal", "truncated_normal"}, normal_arguments(true),
     [](const NormalArgs& a) -> Ptr { return std::make_shared<RandomNormalInit>(a, true); }};
 
 // ---- Orthogonal and Identity -------------------------------------------------------------------
@@ -302,59 +345,58 @@ struct OrthogonalArgs {
   std::optional<std::int64_t> seed{};
 };
 
-class OrthogonalInit final : public InitializerFunction {
+const Arguments<OrthogonalArgs>& orthogonal_arguments() {
+  static const auto table =
+      Arguments<OrthogonalArgs>("Orthogonal").add("gain", &OrthogonalArgs::gain).add("seed", &OrthogonalArgs::seed);
+  return table;
+}
+
+class OrthogonalInit final : public TableInitializer<OrthogonalArgs> {
  public:
-  explicit OrthogonalInit(OrthogonalArgs a) : a_(std::move(a)) {}
+  explicit OrthogonalInit(OrthogonalArgs a) : TableInitializer("Orthogonal", orthogonal_arguments(), std::move(a)) {}
   Tensor operator()(const Shape& shape, Generator& rng, DType dtype) const override {
     if (shape.size() < 2)
       throw ShapeError("Orthogonal initializer needs a shape of rank >= 2, got " + shape_to_string(shape));
     const std::int64_t cols = shape.back();
     const std::int64_t rows = shape_numel(shape) / std::max<std::int64_t>(cols, 1);
-    auto q = seeded(a_.seed, rng, [&](Generator& g) {
+    auto q = seeded(args().seed, rng, [&](Generator& g) {
       return Tensor::from_vector(orthogonal_matrix(rows, cols, g), shape);
     }).to_vector<double>();
-    for (auto& v : q) v *= a_.gain;
+    for (auto& v : q) v *= args().gain;
     return Tensor::from_vector(q, shape).astype(dtype);
   }
-  std::string class_name() const override { return "Orthogonal"; }
-  Config get_config() const override { return {{"gain", a_.gain}, {"seed", seed_json(a_.seed)}}; }
-
- private:
-  OrthogonalArgs a_;
 };
 
 // Keras 3.7 renamed OrthogonalInitializer to Orthogonal; files from before still say the old name.
 const Registration<OrthogonalArgs> orthogonal_registered{
-    {"Orthogonal", "orthogonal", "OrthogonalInitializer", "orthogonal_initializer"},
-    Arguments<OrthogonalArgs>("Orthogonal").add("gain", &OrthogonalArgs::gain).add("seed", &OrthogonalArgs::seed),
+    {"Orthogonal", "orthogonal", "OrthogonalInitializer", "orthogonal_initializer"}, orthogonal_arguments(),
     [](const OrthogonalArgs& a) -> Ptr { return std::make_shared<OrthogonalInit>(a); }};
 
 struct IdentityArgs {
   double gain = 1.0;
 };
 
-class IdentityInit final : public InitializerFunction {
+const Arguments<IdentityArgs>& identity_arguments() {
+  static const auto table = Arguments<IdentityArgs>("Identity").add("gain", &IdentityArgs::gain);
+  return table;
+}
+
+class IdentityInit final : public TableInitializer<IdentityArgs> {
  public:
-  explicit IdentityInit(IdentityArgs a) : a_(a) {}
+  explicit IdentityInit(IdentityArgs a) : TableInitializer("Identity", identity_arguments(), a) {}
   Tensor operator()(const Shape& shape, Generator&, DType dtype) const override {
     if (shape.size() != 2)
       throw ShapeError("Identity initializer can only be used for 2D matrices, got shape " + shape_to_string(shape));
     std::vector<double> m(static_cast<std::size_t>(shape_numel(shape)), 0.0);
     for (std::int64_t i = 0; i < std::min(shape[0], shape[1]); ++i)
-      m[static_cast<std::size_t>(i * shape[1] + i)] = a_.gain;
+      m[static_cast<std::size_t>(i * shape[1] + i)] = args().gain;
     return Tensor::from_vector(m, shape).astype(dtype);
   }
-  std::string class_name() const override { return "Identity"; }
-  Config get_config() const override { return {{"gain", a_.gain}}; }
-
- private:
-  IdentityArgs a_;
 };
 
 // Keras 3.7 renamed IdentityInitializer to Identity.
 const Registration<IdentityArgs> identity_registered{
-    {"Identity", "identity", "IdentityInitializer", "identity_initializer"},
-    Arguments<IdentityArgs>("Identity").add("gain", &IdentityArgs::gain),
+    {"Identity", "identity", "IdentityInitializer", "identity_initializer"}, identity_arguments(),
     [](const IdentityArgs& a) -> Ptr { return std::make_shared<IdentityInit>(a); }};
 
 std::optional<std::int64_t> to_seed(const std::optional<std::uint64_t>& s) {
@@ -409,8 +451,8 @@ Initializer HeNormal(SeedOption o) { return {"HeNormal", {{"seed", seed_json(to_
 Initializer LecunUniform(SeedOption o) { return {"LecunUniform", {{"seed", seed_json(to_seed(o.seed))}}}; }
 Initializer LecunNormal(SeedOption o) { return {"LecunNormal", {{"seed", seed_json(to_seed(o.seed))}}}; }
 Initializer VarianceScaling(VarianceScalingOptions o) {
-  return Initializer(std::make_shared<VarianceScalingInit>(
-      "VarianceScaling", VarianceScalingArgs{o.scale, o.mode, o.distribution, to_seed(o.seed)}, false));
+  return Initializer(
+      std::make_shared<VarianceScalingInit>(VarianceScalingArgs{o.scale, o.mode, o.distribution, to_seed(o.seed)}));
 }
 Initializer Zeros() { return Initializer("Zeros"); }
 Initializer Ones() { return Initializer("Ones"); }

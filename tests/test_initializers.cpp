@@ -312,7 +312,11 @@ TEST_CASE("initializers: bad names and configs") {
   CHECK_THROWS_AS(I::VarianceScaling({.scale = 0.0}), ValueError);
   CHECK_THROWS_AS(I::VarianceScaling({.mode = "fan_sideways"}), ValueError);
   CHECK_THROWS_AS(I::VarianceScaling({.distribution = "cauchy"}), ValueError);
-  CHECK_THROWS_AS(I::get(Config{{"class_name", "VarianceScaling"}, {"config", {{"mode", "bad"}}}}), ValueError);
+  // from a config, the argument table names the argument (an ArgumentError, a ConfigError)
+  const std::string mode = error_message([] { I::get(Config{{"class_name", "VarianceScaling"}, {"config", {{"mode", "bad"}}}}); });
+  CHECK(mode.find("VarianceScaling argument 'mode'") != std::string::npos);
+  CHECK(mode.find("'fan_avg'") != std::string::npos);
+  CHECK_THROWS_AS(I::get(Config{{"class_name", "VarianceScaling"}, {"config", {{"mode", "bad"}}}}), ArgumentError);
   CHECK_THROWS_AS(I::RandomUniform({.minval = 1, .maxval = 0}), ValueError);
   CHECK_THROWS_AS(I::RandomNormal({.stddev = -1}), ValueError);
   CHECK_THROWS_AS(I::TruncatedNormal({.stddev = -1}), ValueError);

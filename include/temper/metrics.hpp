@@ -14,6 +14,8 @@
 #include "temper/metrics/accuracy.hpp"
 #include "temper/metrics/confusion_matrix.hpp"
 #include "temper/metrics/f_score.hpp"
+#include "temper/metrics/hinge.hpp"
+#include "temper/metrics/iou.hpp"
 #include "temper/metrics/metric.hpp"
 #include "temper/metrics/probabilistic.hpp"
 #include "temper/metrics/reduction.hpp"

@@ -293,6 +293,13 @@ class Optimizer {
   /// Applies the algorithm to one variable with its (clipped) gradient, in place.
   virtual void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                            const StepContext& ctx) = 0;
+  /// The backend kernels' step argument with this step's rate and t filled in.
+  static OptimizerStep kernel_step(const StepContext& ctx) {
+    OptimizerStep s;
+    s.lr = ctx.lr;
+    s.t = ctx.t;
+    return s;
+  }
   /// Called once per update step before the per-variable updates (Nadam's u_product).
   virtual void before_update_steps(const StepContext&) {}
   /// Optimizer-level state saved after the slots (Nadam's u_product).
@@ -365,6 +372,57 @@ class Optimizer {
   std::unordered_map<const Variable*, constraints::Constraint> constraints_;
 };
 
+/// The optimizer registry: Keras class names ("Adam") with their lower-case aliases ("adam").
+/// Built-in optimizers register next to their definitions; so can custom ones
+/// (OptimizerRegistration below).
+Registry<Optimizer>& registry();
+
+/// What every optimizer class has from its Options and its argument table alone: the
+/// constructors (`X(Options)`, `X(learning_rate)`; the table's checks run, a failure is a
+/// ValueError naming the optimizer), options(), get_config, clone, class_name and
+/// from_config. A class derives from OptimizerClass<Itself, ItsOptions>, names itself
+/// (`static constexpr const char* keras_class = "Adam"`), inherits the constructors
+/// (`using OptimizerClass::OptimizerClass`), declares its table (`static const
+/// Arguments<Options>& arguments()`) and implements slot_specs and update_step.
+template <class Derived, class OptionsT>
+class OptimizerClass : public Optimizer {
+ public:
+  using Options = OptionsT;
+  /// Options{.learning_rate = 1e-3, ...} in Keras argument order; the defaults are Keras's.
+  explicit OptimizerClass(Options options = {})
+      : OptimizerClass(std::move(options), Derived::keras_class, Options{}.name) {}
+  /// The Keras defaults with this learning rate (a number or a schedule).
+  explicit OptimizerClass(LearningRate learning_rate) : OptimizerClass(with_rate(std::move(learning_rate))) {}
+
+  std::string class_name() const override { return Derived::keras_class; }
+  Config get_config() const override { return config_of(Derived::arguments(), o_); }
+  OptimizerPtr clone() const override { return std::make_shared<Derived>(static_cast<const Derived&>(*this)); }
+  /// The arguments as constructed (the current rate is learning_rate_setting()).
+  const Options& options() const noexcept { return o_; }
+  /// Keras from_config: the table reads `config` (strictly when `source` is ConfigSource::user).
+  static std::shared_ptr<Derived> from_config(const Config& config,
+                                              ConfigSource source = ConfigSource::keras_file) {
+    return std::dynamic_pointer_cast<Derived>(registry().create(Derived::keras_class, config, source));
+  }
+
+ protected:
+  /// For a subclass that is another Keras class (AdamW is an Adam under its own name).
+  OptimizerClass(Options options, std::string keras_class, const std::string& default_name)
+      : Optimizer(base_of(options), std::move(keras_class), default_name), o_(std::move(options)) {
+    o_.name = name();
+    validate_arguments(Derived::arguments(), o_);
+  }
+
+  Options o_;
+
+ private:
+  static Options with_rate(LearningRate learning_rate) {
+    Options o;
+    o.learning_rate = std::move(learning_rate);
+    return o;
+  }
+};
+
 // ---- SGD ----------------------------------------------------------------------------------
 
 /// Options of SGD in Keras argument order.
@@ -380,19 +438,10 @@ struct SGDOptions {
 /// Keras: keras.optimizers.SGD. Plain `w -= lr * g`, or with momentum
 /// `m = momentum * m - lr * g; w += m` (Nesterov: `w += momentum * m - lr * g`). The momentum
 /// slot exists only when momentum != 0, as in Keras.
-class SGD : public Optimizer {
+class SGD : public OptimizerClass<SGD, SGDOptions> {
  public:
-  using Options = SGDOptions;
-  explicit SGD(Options options = {});
-  explicit SGD(LearningRate learning_rate);
-
-  std::string class_name() const override { return "SGD"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<SGD>(*this); }
-  /// The arguments as constructed (the current rate is learning_rate_setting()).
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<SGD> from_config(const Config& config,
-                                         ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "SGD";
+  using OptimizerClass::OptimizerClass;
   /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
@@ -400,9 +449,6 @@ class SGD : public Optimizer {
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Adam / AdamW -------------------------------------------------------------------------
@@ -422,30 +468,17 @@ struct AdamOptions {
 /// Keras: keras.optimizers.Adam. `m += (g - m)(1 - beta_1)`, `v += (g² - v)(1 - beta_2)`,
 /// `w -= lr·sqrt(1 - beta_2^t)/(1 - beta_1^t) · m / (sqrt(v) + epsilon)`; amsgrad divides by
 /// the running maximum of v instead.
-class Adam : public Optimizer {
+class Adam : public OptimizerClass<Adam, AdamOptions> {
  public:
-  using Options = AdamOptions;
-  explicit Adam(Options options = {});
-  explicit Adam(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Adam"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Adam>(*this); }
-  /// The arguments as constructed (the current rate is learning_rate_setting()).
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adam> from_config(const Config& config,
-                                         ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Adam";
+  using OptimizerClass::OptimizerClass;
   /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
  protected:
-  Adam(Options options, std::string keras_class, const std::string& default_name);
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 /// Options of AdamW in Keras argument order (weight_decay comes second and defaults to 0.004).
@@ -496,19 +529,10 @@ struct RMSpropOptions {
 /// Keras: keras.optimizers.RMSprop (compile's default optimizer). `v = rho·v + (1-rho)·g²`,
 /// step `lr·g / sqrt(v + epsilon)`; centered subtracts the squared running mean gradient from
 /// v; momentum > 0 accumulates the steps in a momentum slot.
-class RMSprop : public Optimizer {
+class RMSprop : public OptimizerClass<RMSprop, RMSpropOptions> {
  public:
-  using Options = RMSpropOptions;
-  explicit RMSprop(Options options = {});
-  explicit RMSprop(LearningRate learning_rate);
-
-  std::string class_name() const override { return "RMSprop"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<RMSprop>(*this); }
-  /// The arguments as constructed (the current rate is learning_rate_setting()).
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<RMSprop> from_config(const Config& config,
-                                         ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "RMSprop";
+  using OptimizerClass::OptimizerClass;
   /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
@@ -516,9 +540,6 @@ class RMSprop : public Optimizer {
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Adagrad ------------------------------------------------------------------------------
@@ -535,19 +556,10 @@ struct AdagradOptions {
 
 /// Keras: keras.optimizers.Adagrad. `acc += g²; w -= lr·g / sqrt(acc + epsilon)`, with the
 /// accumulator starting at initial_accumulator_value.
-class Adagrad : public Optimizer {
+class Adagrad : public OptimizerClass<Adagrad, AdagradOptions> {
  public:
-  using Options = AdagradOptions;
-  explicit Adagrad(Options options = {});
-  explicit Adagrad(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Adagrad"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Adagrad>(*this); }
-  /// The arguments as constructed (the current rate is learning_rate_setting()).
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adagrad> from_config(const Config& config,
-                                         ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Adagrad";
+  using OptimizerClass::OptimizerClass;
   /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
@@ -555,9 +567,6 @@ class Adagrad : public Optimizer {
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Adamax -------------------------------------------------------------------------------
@@ -575,19 +584,10 @@ struct AdamaxOptions {
 
 /// Keras: keras.optimizers.Adamax — Adam with the infinity norm:
 /// `u = max(beta_2·u, |g|)`, `w -= lr/(1 - beta_1^t) · m / (u + epsilon)`.
-class Adamax : public Optimizer {
+class Adamax : public OptimizerClass<Adamax, AdamaxOptions> {
  public:
-  using Options = AdamaxOptions;
-  explicit Adamax(Options options = {});
-  explicit Adamax(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Adamax"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Adamax>(*this); }
-  /// The arguments as constructed (the current rate is learning_rate_setting()).
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adamax> from_config(const Config& config,
-                                         ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Adamax";
+  using OptimizerClass::OptimizerClass;
   /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
@@ -595,9 +595,6 @@ class Adamax : public Optimizer {
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Nadam --------------------------------------------------------------------------------
@@ -617,19 +614,10 @@ struct NadamOptions {
 /// Keras 3 uses `u_t = beta_1·(1 - 0.5·0.96^t)` (tf.keras 2's legacy Nadam had 0.96^(0.004·t);
 /// Keras 3's source is followed here) and keeps the running product of the u_t as optimizer
 /// state ("u_product", saved after the slots like Keras's untracked-name variable).
-class Nadam : public Optimizer {
+class Nadam : public OptimizerClass<Nadam, NadamOptions> {
  public:
-  using Options = NadamOptions;
-  explicit Nadam(Options options = {});
-  explicit Nadam(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Nadam"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Nadam>(*this); }
-  /// The arguments as constructed (the current rate is learning_rate_setting()).
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Nadam> from_config(const Config& config,
-                                         ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Nadam";
+  using OptimizerClass::OptimizerClass;
   /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
   /// Product of the momentum-schedule factors u_1..u_t so far (starts at 1).
@@ -645,7 +633,6 @@ class Nadam : public Optimizer {
   void set_extra_variables(const std::vector<Tensor>& values, std::size_t first) override;
 
  private:
-  Options o_;
   double u_product_ = 1.0;
   OptimizerStep step_;  ///< u_t, u_t1 and products of the current step
 };
@@ -665,27 +652,17 @@ struct LionOptions {
 /// Keras: keras.optimizers.Lion (Chen et al. 2023, "Symbolic Discovery of Optimization
 /// Algorithms"): `w -= lr · sign(beta_1·m + (1 - beta_1)·g)`, then
 /// `m = beta_2·m + (1 - beta_2)·g`. One slot, "momentum".
-class Lion : public Optimizer {
+class Lion : public OptimizerClass<Lion, LionOptions> {
  public:
-  using Options = LionOptions;
-  explicit Lion(Options options = {});
-  explicit Lion(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Lion"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Lion>(*this); }
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Lion> from_config(const Config& config,
-                                          ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Lion";
+  using OptimizerClass::OptimizerClass;
+  /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Adadelta -----------------------------------------------------------------------------
@@ -704,27 +681,17 @@ struct AdadeltaOptions {
 /// `E[g²] = rho·E[g²] + (1-rho)·g²`, `Δ = -rms(E[Δ²]) · g / rms(E[g²])`,
 /// `E[Δ²] = rho·E[Δ²] + (1-rho)·Δ²`, `w += lr·Δ`. Slots "accumulated_grad" and
 /// "accumulated_delta_var", interleaved per variable as Keras creates them.
-class Adadelta : public Optimizer {
+class Adadelta : public OptimizerClass<Adadelta, AdadeltaOptions> {
  public:
-  using Options = AdadeltaOptions;
-  explicit Adadelta(Options options = {});
-  explicit Adadelta(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Adadelta"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Adadelta>(*this); }
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adadelta> from_config(const Config& config,
-                                              ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Adadelta";
+  using OptimizerClass::OptimizerClass;
+  /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Ftrl ---------------------------------------------------------------------------------
@@ -748,27 +715,17 @@ struct FtrlOptions {
 /// `z += g + 2·l2_shrinkage·w - (n'^-p - n^-p) / lr · w`,
 /// `w = (clip(z, -l1, l1) - z) / (n'^-p / lr + 2·l2')`, `n = n'`. Slots "accumulator"
 /// (starting at initial_accumulator_value) and "linear", interleaved per variable.
-class Ftrl : public Optimizer {
+class Ftrl : public OptimizerClass<Ftrl, FtrlOptions> {
  public:
-  using Options = FtrlOptions;
-  explicit Ftrl(Options options = {});
-  explicit Ftrl(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Ftrl"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Ftrl>(*this); }
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Ftrl> from_config(const Config& config,
-                                          ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Ftrl";
+  using OptimizerClass::OptimizerClass;
+  /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- Adafactor ----------------------------------------------------------------------------
@@ -796,35 +753,20 @@ struct AdafactorOptions {
 /// `v = beta·v + (1-beta)·G` (r and c are scalar placeholders, as in Keras). Then
 /// `u = g / sqrt(v)`, `w -= alpha · u / max(1, rms(u) / clip_threshold)`.
 /// Slots per variable, as Keras creates them: "r", "c", "velocity".
-class Adafactor : public Optimizer {
+class Adafactor : public OptimizerClass<Adafactor, AdafactorOptions> {
  public:
-  using Options = AdafactorOptions;
-  explicit Adafactor(Options options = {});
-  explicit Adafactor(LearningRate learning_rate);
-
-  std::string class_name() const override { return "Adafactor"; }
-  Config get_config() const override;
-  OptimizerPtr clone() const override { return std::make_shared<Adafactor>(*this); }
-  const Options& options() const noexcept { return o_; }
-  static std::shared_ptr<Adafactor> from_config(const Config& config,
-                                               ConfigSource source = ConfigSource::keras_file);
+  static constexpr const char* keras_class = "Adafactor";
+  using OptimizerClass::OptimizerClass;
+  /// The constructor arguments, declared once (base arguments included).
   static const Arguments<Options>& arguments();
 
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                    const StepContext& ctx) override;
-
- private:
-  Options o_;
 };
 
 // ---- registry -----------------------------------------------------------------------------
-
-/// The optimizer registry: Keras class names ("Adam") with their lower-case aliases ("adam").
-/// Built-in optimizers register next to their definitions; so can custom ones
-/// (OptimizerRegistration below).
-Registry<Optimizer>& registry();
 
 /// Registers optimizer class C (with `Options`, `static const Arguments<Options>&
 /// arguments()` and a constructor from Options) under `names`: the Keras class name first,

@@ -52,19 +52,12 @@ const Arguments<SparseTopKCategoricalAccuracy::Options>& SparseTopKCategoricalAc
   return args;
 }
 
-
-Accuracy::Accuracy(Options o) : MeanMetricWrapper(nullptr, std::move(o.name)) {}
-
 Tensor Accuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
   const DType dt = compute_dtype(y_pred);
   auto [t, p] = losses::squeeze_or_expand_to_same_rank(to_dtype(y_true, dt), to_dtype(y_pred, dt));
   if (t.shape() != p.shape() || p.rank() < 1)
     shape_mismatch("Accuracy", y_true.shape(), y_pred.shape(), "expected equal shapes of rank >= 1");
   return ops::mean(ops::equal(t, p), {-1});
-}
-
-BinaryAccuracy::BinaryAccuracy(Options o) : MeanMetricWrapper(nullptr, o.name), options_(std::move(o)) {
-  arguments().validate(options_);
 }
 
 Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
@@ -75,11 +68,6 @@ Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const 
                    "expected equal shapes of rank >= 1");
   return ops::mean(ops::equal(t, ops::greater(p, options_.threshold)), {-1});
 }
-
-Config BinaryAccuracy::get_config() const { return config_from(arguments(), options_); }
-
-CategoricalAccuracy::CategoricalAccuracy(Options o)
-    : MeanMetricWrapper(nullptr, std::move(o.name)) {}
 
 Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
   if (y_true.shape() != y_pred.shape() || y_pred.rank() < 1)
@@ -115,18 +103,10 @@ Tensor in_top_k(const Tensor& labels, const Tensor& y_pred, int k) {
 }
 }  // namespace
 
-SparseCategoricalAccuracy::SparseCategoricalAccuracy(Options o)
-    : MeanMetricWrapper(nullptr, std::move(o.name)) {}
-
 Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
   Tensor t = sparse_labels("SparseCategoricalAccuracy", y_true, y_pred);
   Tensor p = to_dtype(ops::argmax(y_pred, -1), DType::Float32);
   return ops::equal(t, p);
-}
-
-TopKCategoricalAccuracy::TopKCategoricalAccuracy(Options o)
-    : MeanMetricWrapper(nullptr, o.name), options_(std::move(o)) {
-  arguments().validate(options_);
 }
 
 Tensor TopKCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
@@ -136,21 +116,12 @@ Tensor TopKCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pre
   return in_top_k(ops::argmax(y_true, -1), y_pred, options_.k);
 }
 
-Config TopKCategoricalAccuracy::get_config() const { return config_from(arguments(), options_); }
-
-SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(Options o)
-    : MeanMetricWrapper(nullptr, o.name), options_(std::move(o)) {
-  arguments().validate(options_);
-}
-
 Tensor SparseTopKCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
   // in_top_k indexes y_pred by label: a bad label would read class 0 (or a truncated id).
   Tensor labels = sparse_labels("SparseTopKCategoricalAccuracy", y_true, y_pred);
   losses::detail::check_sparse_labels("SparseTopKCategoricalAccuracy", y_true, y_pred.shape().back());
   return in_top_k(labels, y_pred, options_.k);
 }
-
-Config SparseTopKCategoricalAccuracy::get_config() const { return config_from(arguments(), options_); }
 
 namespace {
 const MetricRegistration<Accuracy> accuracy{{"Accuracy", "accuracy", "acc"}};

@@ -211,78 +211,47 @@ Arguments<PrecisionRecallOptions> pr_arguments(const char* owner) {
 }
 }  // namespace
 
-const Arguments<Precision::Options>& Precision::arguments() {
-  static const auto args = pr_arguments("Precision");
-  return args;
+const Arguments<ConfusionRatio::Options>& ConfusionRatio::arguments_for(ConfusionCondition over) {
+  static const auto precision = pr_arguments("Precision");
+  static const auto recall = pr_arguments("Recall");
+  return over == ConfusionCondition::FalsePositives ? precision : recall;
 }
 
-Precision::Precision(Options o) : Metric(o.name.empty() ? "precision" : o.name), options_(o) {
-  arguments().validate(options_);
+ConfusionRatio::ConfusionRatio(ConfusionCondition over, Options o)
+    : Metric(o.name.empty() ? (over == ConfusionCondition::FalsePositives ? "precision" : "recall") : o.name),
+      over_(over),
+      options_(std::move(o)) {
+  arguments_for(over_).validate(options_);
   thresholds_ = pr_thresholds(options_);
   options_.name = name();
   tp_.assign(thresholds_.size(), 0.0);
-  fp_.assign(thresholds_.size(), 0.0);
+  other_.assign(thresholds_.size(), 0.0);
 }
 
-void Precision::update_state(const Tensor& y_true, const Tensor& y_pred,
-                             const Tensor& sample_weight) {
+std::string ConfusionRatio::class_name() const {
+  return over_ == ConfusionCondition::FalsePositives ? "Precision" : "Recall";
+}
+
+void ConfusionRatio::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
   NoGradGuard no_grad;
-  auto in = confusion_inputs("Precision", y_true, y_pred, sample_weight, options_.top_k,
-                             options_.class_id);
+  auto in = confusion_inputs(class_name(), y_true, y_pred, sample_weight, options_.top_k, options_.class_id);
   auto c = confusion_counts(in, thresholds_);
   add_into(tp_, c.tp);
-  add_into(fp_, c.fp);
+  add_into(other_, over_ == ConfusionCondition::FalsePositives ? c.fp : c.fn);
 }
 
-std::vector<double> Precision::results() const {
+std::vector<double> ConfusionRatio::results() const {
   std::vector<double> r;
-  for (std::size_t i = 0; i < tp_.size(); ++i) r.push_back(divide_no_nan(tp_[i], tp_[i] + fp_[i]));
+  for (std::size_t i = 0; i < tp_.size(); ++i) r.push_back(divide_no_nan(tp_[i], tp_[i] + other_[i]));
   return r;
 }
 
-void Precision::reset_state() {
+void ConfusionRatio::reset_state() {
   std::fill(tp_.begin(), tp_.end(), 0.0);
-  std::fill(fp_.begin(), fp_.end(), 0.0);
+  std::fill(other_.begin(), other_.end(), 0.0);
 }
 
-Config Precision::get_config() const { return config_from(arguments(), options_); }
-
-const Arguments<Recall::Options>& Recall::arguments() {
-  static const auto args = pr_arguments("Recall");
-  return args;
-}
-
-Recall::Recall(Options o) : Metric(o.name.empty() ? "recall" : o.name), options_(o) {
-  arguments().validate(options_);
-  thresholds_ = pr_thresholds(options_);
-  options_.name = name();
-  tp_.assign(thresholds_.size(), 0.0);
-  fn_.assign(thresholds_.size(), 0.0);
-}
-
-void Recall::update_state(const Tensor& y_true, const Tensor& y_pred,
-                          const Tensor& sample_weight) {
-  NoGradGuard no_grad;
-  auto in = confusion_inputs("Recall", y_true, y_pred, sample_weight, options_.top_k,
-                             options_.class_id);
-  auto c = confusion_counts(in, thresholds_);
-  add_into(tp_, c.tp);
-  add_into(fn_, c.fn);
-}
-
-std::vector<double> Recall::results() const {
-  std::vector<double> r;
-  for (std::size_t i = 0; i < tp_.size(); ++i) r.push_back(divide_no_nan(tp_[i], tp_[i] + fn_[i]));
-  return r;
-}
-
-void Recall::reset_state() {
-  std::fill(tp_.begin(), tp_.end(), 0.0);
-  std::fill(fn_.begin(), fn_.end(), 0.0);
-}
-
-Config Recall::get_config() const { return config_from(arguments(), options_); }
-
+Config ConfusionRatio::get_config() const { return config_from(arguments_for(over_), options_); }
 
 namespace {
 const MetricRegistration<TruePositives> tp{{"TruePositives", "true_positives"}};

@@ -38,46 +38,34 @@ const Arguments<KLDivergence::Options>& KLDivergence::arguments() {
 }
 
 BinaryCrossentropy::BinaryCrossentropy(Options o)
-    : MeanMetricWrapper(
+    : MeanMetricClass(
+          o,
           [o](const Tensor& t, const Tensor& p) {
             auto [t2, p2] = losses::squeeze_or_expand_to_same_rank(t, p);
             return losses::binary_crossentropy(t2, p2, o.from_logits, o.label_smoothing);
-          },
-          o.name),
-      options_(o) {}
-
-Config BinaryCrossentropy::get_config() const { return config_from(arguments(), options_); }
+          }) {}
 
 CategoricalCrossentropy::CategoricalCrossentropy(Options o)
-    : MeanMetricWrapper(
+    : MeanMetricClass(
+          o,
           [o](const Tensor& t, const Tensor& p) {
             return losses::categorical_crossentropy(t, p, o.from_logits, o.label_smoothing,
                                                     o.axis);
-          },
-          o.name),
-      options_(o) {}
-
-Config CategoricalCrossentropy::get_config() const { return config_from(arguments(), options_); }
+          }) {}
 
 SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(Options o)
-    : MeanMetricWrapper(
+    : MeanMetricClass(
+          o,
           [o](const Tensor& t, const Tensor& p) {
             return losses::sparse_categorical_crossentropy(t, p, o.from_logits, std::nullopt,
                                                            o.axis);
-          },
-          o.name),
-      options_(o) {}
-
-Config SparseCategoricalCrossentropy::get_config() const { return config_from(arguments(), options_); }
+          }) {}
 
 KLDivergence::KLDivergence(Options o)
-    : MeanMetricWrapper(
-          [](const Tensor& t, const Tensor& p) {
-            auto [t2, p2] = losses::squeeze_or_expand_to_same_rank(t, p);
-            return losses::kl_divergence(t2, p2);
-          },
-          std::move(o.name)) {}
-
+    : MeanMetricClass(std::move(o), [](const Tensor& t, const Tensor& p) {
+        auto [t2, p2] = losses::squeeze_or_expand_to_same_rank(t, p);
+        return losses::kl_divergence(t2, p2);
+      }) {}
 
 namespace {
 const MetricRegistration<BinaryCrossentropy> bce{{"BinaryCrossentropy", "binary_crossentropy", "bce", "BCE"}};

@@ -36,16 +36,16 @@ const Arguments<RootMeanSquaredError::Options>& RootMeanSquaredError::arguments(
 }
 
 MeanSquaredError::MeanSquaredError(Options o)
-    : MeanMetricWrapper(losses::mean_squared_error, std::move(o.name)) {}
+    : MeanMetricClass(std::move(o), losses::mean_squared_error) {}
 
 MeanAbsoluteError::MeanAbsoluteError(Options o)
-    : MeanMetricWrapper(losses::mean_absolute_error, std::move(o.name)) {}
+    : MeanMetricClass(std::move(o), losses::mean_absolute_error) {}
 
 MeanAbsolutePercentageError::MeanAbsolutePercentageError(Options o)
-    : MeanMetricWrapper(losses::mean_absolute_percentage_error, std::move(o.name)) {}
+    : MeanMetricClass(std::move(o), losses::mean_absolute_percentage_error) {}
 
 MeanSquaredLogarithmicError::MeanSquaredLogarithmicError(Options o)
-    : MeanMetricWrapper(losses::mean_squared_logarithmic_error, std::move(o.name)) {}
+    : MeanMetricClass(std::move(o), losses::mean_squared_logarithmic_error) {}
 
 RootMeanSquaredError::RootMeanSquaredError(Options o) : Mean(MeanOptions{std::move(o.name)}) {}
 

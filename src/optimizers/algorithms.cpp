@@ -36,14 +36,6 @@ Check<double> finite_non_negative() {
 
 // ---- SGD ----------------------------------------------------------------------------------
 
-SGD::SGD(Options options)
-    : Optimizer(base_of(options), "SGD", "SGD"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-SGD::SGD(LearningRate learning_rate) : SGD(with_learning_rate<Options>(std::move(learning_rate))) {}
-
 std::vector<Optimizer::SlotSpec> SGD::slot_specs() const {
   if (o_.momentum == 0.0) return {};
   return {{"momentum", 0.0, 0}};
@@ -51,16 +43,12 @@ std::vector<Optimizer::SlotSpec> SGD::slot_specs() const {
 
 void SGD::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                       const StepContext& ctx) {
-  OptimizerStep s;
-  s.lr = ctx.lr;
-  s.t = ctx.t;
+  OptimizerStep s = kernel_step(ctx);
   s.momentum = o_.momentum;
   s.beta1 = o_.momentum;
   s.nesterov = o_.nesterov;
   w.backend().sgd_update(w, g, slots.empty() ? nullptr : &slots[0], s);
 }
-
-Config SGD::get_config() const { return config_of(arguments(), o_); }
 
 const Arguments<SGD::Options>& SGD::arguments() {
   using O = Options;
@@ -74,22 +62,7 @@ namespace {
 const OptimizerRegistration<SGD> sgd_registered{{"SGD", "sgd"}};
 }  // namespace
 
-std::shared_ptr<SGD> SGD::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<SGD>(registry().create("SGD", config, source));
-}
-
 // ---- Adam ---------------------------------------------------------------------------------
-
-Adam::Adam(Options options) : Adam(std::move(options), "Adam", "adam") {}
-
-Adam::Adam(LearningRate learning_rate)
-    : Adam(with_learning_rate<Options>(std::move(learning_rate))) {}
-
-Adam::Adam(Options options, std::string keras_class, const std::string& default_name)
-    : Optimizer(base_of(options), std::move(keras_class), default_name), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
 
 std::vector<Optimizer::SlotSpec> Adam::slot_specs() const {
   std::vector<SlotSpec> s = {{"momentum", 0.0, 0}, {"velocity", 0.0, 0}};
@@ -99,17 +72,13 @@ std::vector<Optimizer::SlotSpec> Adam::slot_specs() const {
 
 void Adam::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                        const StepContext& ctx) {
-  OptimizerStep s;
-  s.lr = ctx.lr;
-  s.t = ctx.t;
+  OptimizerStep s = kernel_step(ctx);
   s.beta1 = o_.beta_1;
   s.beta2 = o_.beta_2;
   s.epsilon = o_.epsilon;
   s.amsgrad = o_.amsgrad;
   w.backend().adam_update(w, g, slots[0], slots[1], o_.amsgrad ? &slots[2] : nullptr, s);
 }
-
-Config Adam::get_config() const { return config_of(arguments(), o_); }
 
 const Arguments<Adam::Options>& Adam::arguments() {
   using O = Options;
@@ -124,10 +93,6 @@ const Arguments<Adam::Options>& Adam::arguments() {
 namespace {
 const OptimizerRegistration<Adam> adam_registered{{"Adam", "adam"}};
 }  // namespace
-
-std::shared_ptr<Adam> Adam::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Adam>(registry().create("Adam", config, source));
-}
 
 // ---- AdamW --------------------------------------------------------------------------------
 
@@ -174,15 +139,6 @@ std::shared_ptr<AdamW> AdamW::from_config(const Config& config, ConfigSource sou
 
 // ---- RMSprop ------------------------------------------------------------------------------
 
-RMSprop::RMSprop(Options options)
-    : Optimizer(base_of(options), "RMSprop", "rmsprop"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-RMSprop::RMSprop(LearningRate learning_rate)
-    : RMSprop(with_learning_rate<Options>(std::move(learning_rate))) {}
-
 std::vector<Optimizer::SlotSpec> RMSprop::slot_specs() const {
   // Keras creates all velocities, then all momentums, then all average gradients.
   std::vector<SlotSpec> s = {{"velocity", 0.0, 0}};
@@ -193,9 +149,7 @@ std::vector<Optimizer::SlotSpec> RMSprop::slot_specs() const {
 
 void RMSprop::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                           const StepContext& ctx) {
-  OptimizerStep s;
-  s.lr = ctx.lr;
-  s.t = ctx.t;
+  OptimizerStep s = kernel_step(ctx);
   s.beta1 = o_.rho;
   s.epsilon = o_.epsilon;
   s.momentum = o_.momentum;
@@ -204,8 +158,6 @@ void RMSprop::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots
   Tensor* mg = o_.centered ? &slots[o_.momentum > 0 ? 2 : 1] : nullptr;
   w.backend().rmsprop_update(w, g, slots[0], mg, mom, s);
 }
-
-Config RMSprop::get_config() const { return config_of(arguments(), o_); }
 
 const Arguments<RMSprop::Options>& RMSprop::arguments() {
   using O = Options;
@@ -221,20 +173,7 @@ namespace {
 const OptimizerRegistration<RMSprop> rmsprop_registered{{"RMSprop", "rmsprop"}};
 }  // namespace
 
-std::shared_ptr<RMSprop> RMSprop::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<RMSprop>(registry().create("RMSprop", config, source));
-}
-
 // ---- Adagrad ------------------------------------------------------------------------------
-
-Adagrad::Adagrad(Options options)
-    : Optimizer(base_of(options), "Adagrad", "adagrad"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Adagrad::Adagrad(LearningRate learning_rate)
-    : Adagrad(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Adagrad::slot_specs() const {
   return {{"accumulator", o_.initial_accumulator_value, 0}};
@@ -242,14 +181,10 @@ std::vector<Optimizer::SlotSpec> Adagrad::slot_specs() const {
 
 void Adagrad::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                           const StepContext& ctx) {
-  OptimizerStep s;
-  s.lr = ctx.lr;
-  s.t = ctx.t;
+  OptimizerStep s = kernel_step(ctx);
   s.epsilon = o_.epsilon;
   w.backend().adagrad_update(w, g, slots[0], s);
 }
-
-Config Adagrad::get_config() const { return config_of(arguments(), o_); }
 
 const Arguments<Adagrad::Options>& Adagrad::arguments() {
   using O = Options;
@@ -263,20 +198,7 @@ namespace {
 const OptimizerRegistration<Adagrad> adagrad_registered{{"Adagrad", "adagrad"}};
 }  // namespace
 
-std::shared_ptr<Adagrad> Adagrad::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Adagrad>(registry().create("Adagrad", config, source));
-}
-
 // ---- Adamax -------------------------------------------------------------------------------
-
-Adamax::Adamax(Options options)
-    : Optimizer(base_of(options), "Adamax", "adamax"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Adamax::Adamax(LearningRate learning_rate)
-    : Adamax(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Adamax::slot_specs() const {
   return {{"momentum", 0.0, 0}, {"norm", 0.0, 0}};
@@ -284,16 +206,12 @@ std::vector<Optimizer::SlotSpec> Adamax::slot_specs() const {
 
 void Adamax::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots,
                          const StepContext& ctx) {
-  OptimizerStep s;
-  s.lr = ctx.lr;
-  s.t = ctx.t;
+  OptimizerStep s = kernel_step(ctx);
   s.beta1 = o_.beta_1;
   s.beta2 = o_.beta_2;
   s.epsilon = o_.epsilon;
   w.backend().adamax_update(w, g, slots[0], slots[1], s);
 }
-
-Config Adamax::get_config() const { return config_of(arguments(), o_); }
 
 const Arguments<Adamax::Options>& Adamax::arguments() {
   using O = Options;
@@ -308,20 +226,7 @@ namespace {
 const OptimizerRegistration<Adamax> adamax_registered{{"Adamax", "adamax"}};
 }  // namespace
 
-std::shared_ptr<Adamax> Adamax::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Adamax>(registry().create("Adamax", config, source));
-}
-
 // ---- Nadam --------------------------------------------------------------------------------
-
-Nadam::Nadam(Options options)
-    : Optimizer(base_of(options), "Nadam", "nadam"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Nadam::Nadam(LearningRate learning_rate)
-    : Nadam(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Nadam::slot_specs() const {
   return {{"momentum", 0.0, 0}, {"velocity", 0.0, 0}};
@@ -363,8 +268,6 @@ void Nadam::set_extra_variables(const std::vector<Tensor>& values, std::size_t f
   u_product_ = v.item();
 }
 
-Config Nadam::get_config() const { return config_of(arguments(), o_); }
-
 const Arguments<Nadam::Options>& Nadam::arguments() {
   using O = Options;
   static const auto args = optimizer_arguments<O>("Nadam")
@@ -377,10 +280,6 @@ const Arguments<Nadam::Options>& Nadam::arguments() {
 namespace {
 const OptimizerRegistration<Nadam> nadam_registered{{"Nadam", "nadam"}};
 }  // namespace
-
-std::shared_ptr<Nadam> Nadam::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Nadam>(registry().create("Nadam", config, source));
-}
 
 // ---- Lion ---------------------------------------------------------------------------------
 
@@ -397,13 +296,6 @@ const Arguments<Lion::Options>& Lion::arguments() {
 namespace {
 const OptimizerRegistration<Lion> lion_registered{{"Lion", "lion"}};
 }  // namespace
-
-Lion::Lion(Options options) : Optimizer(base_of(options), "Lion", "lion"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Lion::Lion(LearningRate learning_rate) : Lion(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Lion::slot_specs() const {
   return {{"momentum", 0.0, 0}, {"scratch", 0.0, 0, {}, false}};
@@ -423,12 +315,6 @@ void Lion::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots, c
   b.axpy(1.0 - o_.beta_2, g, m);
 }
 
-Config Lion::get_config() const { return config_of(arguments(), o_); }
-
-std::shared_ptr<Lion> Lion::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Lion>(registry().create("Lion", config, source));
-}
-
 // ---- Adadelta -----------------------------------------------------------------------------
 
 const Arguments<Adadelta::Options>& Adadelta::arguments() {
@@ -442,15 +328,6 @@ const Arguments<Adadelta::Options>& Adadelta::arguments() {
 namespace {
 const OptimizerRegistration<Adadelta> adadelta_registered{{"Adadelta", "adadelta"}};
 }  // namespace
-
-Adadelta::Adadelta(Options options)
-    : Optimizer(base_of(options), "Adadelta", "adadelta"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Adadelta::Adadelta(LearningRate learning_rate)
-    : Adadelta(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Adadelta::slot_specs() const {
   return {{"accumulated_grad", 0.0, 0},
@@ -486,12 +363,6 @@ void Adadelta::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slot
   b.axpy(-ctx.lr, t1, w);
 }
 
-Config Adadelta::get_config() const { return config_of(arguments(), o_); }
-
-std::shared_ptr<Adadelta> Adadelta::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Adadelta>(registry().create("Adadelta", config, source));
-}
-
 // ---- Ftrl ---------------------------------------------------------------------------------
 
 const Arguments<Ftrl::Options>& Ftrl::arguments() {
@@ -512,13 +383,6 @@ const Arguments<Ftrl::Options>& Ftrl::arguments() {
 namespace {
 const OptimizerRegistration<Ftrl> ftrl_registered{{"Ftrl", "ftrl"}};
 }  // namespace
-
-Ftrl::Ftrl(Options options) : Optimizer(base_of(options), "Ftrl", "ftrl"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Ftrl::Ftrl(LearningRate learning_rate) : Ftrl(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Ftrl::slot_specs() const {
   return {{"accumulator", o_.initial_accumulator_value, 0},
@@ -562,12 +426,6 @@ void Ftrl::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slots, c
   b.copy(new_accum, accum);
 }
 
-Config Ftrl::get_config() const { return config_of(arguments(), o_); }
-
-std::shared_ptr<Ftrl> Ftrl::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Ftrl>(registry().create("Ftrl", config, source));
-}
-
 // ---- Adafactor ----------------------------------------------------------------------------
 
 const Arguments<Adafactor::Options>& Adafactor::arguments() {
@@ -599,15 +457,6 @@ Shape with_ones(const Shape& s, bool last, bool second_last) {
   return out;
 }
 }  // namespace
-
-Adafactor::Adafactor(Options options)
-    : Optimizer(base_of(options), "Adafactor", "adafactor"), o_(std::move(options)) {
-  o_.name = name();
-  validate_arguments(arguments(), o_);
-}
-
-Adafactor::Adafactor(LearningRate learning_rate)
-    : Adafactor(with_learning_rate<Options>(std::move(learning_rate))) {}
 
 std::vector<Optimizer::SlotSpec> Adafactor::slot_specs() const {
   return {
@@ -669,12 +518,6 @@ void Adafactor::update_step(Tensor& w, const Tensor& g, std::vector<Tensor>& slo
   const double rms_u = std::sqrt(b.sum_squares(s) / n);
   b.binary_scalar(BinaryOp::Div, s, std::max(1.0, rms_u / o_.clip_threshold), s);
   b.axpy(-alpha_t, s, w);
-}
-
-Config Adafactor::get_config() const { return config_of(arguments(), o_); }
-
-std::shared_ptr<Adafactor> Adafactor::from_config(const Config& config, ConfigSource source) {
-  return std::dynamic_pointer_cast<Adafactor>(registry().create("Adafactor", config, source));
 }
 
 // ---- registry -----------------------------------------------------------------------------

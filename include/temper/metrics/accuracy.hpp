@@ -9,13 +9,11 @@ struct AccuracyOptions {
 };
 /// Keras: keras.metrics.Accuracy — how often y_pred equals y_true exactly (not argmax-based;
 /// the string "accuracy" in compile resolves to one of the classes below instead).
-class Accuracy : public MeanMetricWrapper {
+class Accuracy : public MeanMetricClass<Accuracy, AccuracyOptions> {
  public:
-  using Options = AccuracyOptions;
-  explicit Accuracy(Options options = {});
+  static constexpr const char* keras_class = "Accuracy";
+  explicit Accuracy(Options options = {}) : MeanMetricClass(std::move(options)) {}
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "Accuracy"; }
-  MetricPtr clone() const override { return std::make_shared<Accuracy>(*this); }
   bool higher_is_better() const override { return true; }
 
  protected:
@@ -28,22 +26,16 @@ struct BinaryAccuracyOptions {
 };
 /// Keras: keras.metrics.BinaryAccuracy(threshold=0.5) — how often (y_pred > threshold) equals
 /// the 0/1 label, averaged over the last axis per sample.
-class BinaryAccuracy : public MeanMetricWrapper {
+class BinaryAccuracy : public MeanMetricClass<BinaryAccuracy, BinaryAccuracyOptions> {
  public:
-  using Options = BinaryAccuracyOptions;
-  explicit BinaryAccuracy(Options options = {});
+  static constexpr const char* keras_class = "BinaryAccuracy";
+  explicit BinaryAccuracy(Options options = {}) : MeanMetricClass(std::move(options)) {}
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "BinaryAccuracy"; }
-  Config get_config() const override;
-  MetricPtr clone() const override { return std::make_shared<BinaryAccuracy>(*this); }
   bool higher_is_better() const override { return true; }
   double threshold() const noexcept { return options_.threshold; }
 
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
-
- private:
-  Options options_;
 };
 
 struct CategoricalAccuracyOptions {
@@ -51,13 +43,11 @@ struct CategoricalAccuracyOptions {
 };
 /// Keras: keras.metrics.CategoricalAccuracy — how often argmax(y_pred) equals argmax of the
 /// one-hot y_true.
-class CategoricalAccuracy : public MeanMetricWrapper {
+class CategoricalAccuracy : public MeanMetricClass<CategoricalAccuracy, CategoricalAccuracyOptions> {
  public:
-  using Options = CategoricalAccuracyOptions;
-  explicit CategoricalAccuracy(Options options = {});
+  static constexpr const char* keras_class = "CategoricalAccuracy";
+  explicit CategoricalAccuracy(Options options = {}) : MeanMetricClass(std::move(options)) {}
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "CategoricalAccuracy"; }
-  MetricPtr clone() const override { return std::make_shared<CategoricalAccuracy>(*this); }
   bool higher_is_better() const override { return true; }
 
  protected:
@@ -69,13 +59,11 @@ struct SparseCategoricalAccuracyOptions {
 };
 /// Keras: keras.metrics.SparseCategoricalAccuracy — how often argmax(y_pred) equals the
 /// integer label; labels of shape (N,) or (N, 1), int32 or float.
-class SparseCategoricalAccuracy : public MeanMetricWrapper {
+class SparseCategoricalAccuracy : public MeanMetricClass<SparseCategoricalAccuracy, SparseCategoricalAccuracyOptions> {
  public:
-  using Options = SparseCategoricalAccuracyOptions;
-  explicit SparseCategoricalAccuracy(Options options = {});
+  static constexpr const char* keras_class = "SparseCategoricalAccuracy";
+  explicit SparseCategoricalAccuracy(Options options = {}) : MeanMetricClass(std::move(options)) {}
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "SparseCategoricalAccuracy"; }
-  MetricPtr clone() const override { return std::make_shared<SparseCategoricalAccuracy>(*this); }
   bool higher_is_better() const override { return true; }
 
  protected:
@@ -88,22 +76,16 @@ struct TopKCategoricalAccuracyOptions {
 };
 /// Keras: keras.metrics.TopKCategoricalAccuracy(k=5) — how often the one-hot target is among
 /// the k highest predictions (ties at the k-th score count as hits, like TF's in_top_k).
-class TopKCategoricalAccuracy : public MeanMetricWrapper {
+class TopKCategoricalAccuracy : public MeanMetricClass<TopKCategoricalAccuracy, TopKCategoricalAccuracyOptions> {
  public:
-  using Options = TopKCategoricalAccuracyOptions;
-  explicit TopKCategoricalAccuracy(Options options = {});
+  static constexpr const char* keras_class = "TopKCategoricalAccuracy";
+  explicit TopKCategoricalAccuracy(Options options = {}) : MeanMetricClass(std::move(options)) {}
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "TopKCategoricalAccuracy"; }
-  Config get_config() const override;
-  MetricPtr clone() const override { return std::make_shared<TopKCategoricalAccuracy>(*this); }
   bool higher_is_better() const override { return true; }
   int k() const noexcept { return options_.k; }
 
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
-
- private:
-  Options options_;
 };
 
 struct SparseTopKCategoricalAccuracyOptions {
@@ -112,24 +94,16 @@ struct SparseTopKCategoricalAccuracyOptions {
 };
 /// Keras: keras.metrics.SparseTopKCategoricalAccuracy(k=5) — TopKCategoricalAccuracy with
 /// integer labels.
-class SparseTopKCategoricalAccuracy : public MeanMetricWrapper {
+class SparseTopKCategoricalAccuracy : public MeanMetricClass<SparseTopKCategoricalAccuracy, SparseTopKCategoricalAccuracyOptions> {
  public:
-  using Options = SparseTopKCategoricalAccuracyOptions;
-  explicit SparseTopKCategoricalAccuracy(Options options = {});
+  static constexpr const char* keras_class = "SparseTopKCategoricalAccuracy";
+  explicit SparseTopKCategoricalAccuracy(Options options = {}) : MeanMetricClass(std::move(options)) {}
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "SparseTopKCategoricalAccuracy"; }
-  Config get_config() const override;
-  MetricPtr clone() const override {
-    return std::make_shared<SparseTopKCategoricalAccuracy>(*this);
-  }
   bool higher_is_better() const override { return true; }
   int k() const noexcept { return options_.k; }
 
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::metrics

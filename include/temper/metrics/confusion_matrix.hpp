@@ -122,51 +122,51 @@ struct PrecisionRecallOptions {
   std::string name{};
 };
 
-/// Keras: keras.metrics.Precision(thresholds=None, top_k=None, class_id=None) —
-/// TP / (TP + FP) accumulated over batches. With several thresholds result() reports the first
-/// and results() all of them (Keras returns a vector).
-class Precision : public Metric {
+/// The shared implementation of Precision and Recall: TP / (TP + X) accumulated over batches
+/// at each threshold, X being the false positives (Precision) or false negatives (Recall).
+/// With several thresholds result() reports the first and results() all of them (Keras
+/// returns a vector).
+class ConfusionRatio : public Metric {
  public:
   using Options = PrecisionRecallOptions;
-  explicit Precision(Options options = {});
-  static const Arguments<Options>& arguments();
   void update_state(const Tensor& y_true, const Tensor& y_pred,
                     const Tensor& sample_weight = Tensor()) override;
   double result() const override { return results().front(); }
   std::vector<double> results() const;
   void reset_state() override;
-  std::string class_name() const override { return "Precision"; }
+  std::string class_name() const override;
   Config get_config() const override;
-  MetricPtr clone() const override { return std::make_shared<Precision>(*this); }
   bool higher_is_better() const override { return true; }
+  /// The arguments as constructed, with the name in use.
+  const Options& options() const noexcept { return options_; }
+  /// The argument table of Precision (`over` FalsePositives) or Recall (FalseNegatives).
+  static const Arguments<Options>& arguments_for(ConfusionCondition over);
+
+ protected:
+  ConfusionRatio(ConfusionCondition over, Options options);
 
  private:
+  ConfusionCondition over_;
   Options options_;
   std::vector<double> thresholds_;
-  std::vector<double> tp_, fp_;
+  std::vector<double> tp_, other_;
 };
 
-/// Keras: keras.metrics.Recall(thresholds=None, top_k=None, class_id=None) — TP / (TP + FN)
-/// accumulated over batches; same threshold conventions as Precision.
-class Recall : public Metric {
+/// Keras: keras.metrics.Precision(thresholds=None, top_k=None, class_id=None) — TP / (TP + FP).
+class Precision : public ConfusionRatio {
  public:
-  using Options = PrecisionRecallOptions;
-  explicit Recall(Options options = {});
-  static const Arguments<Options>& arguments();
-  void update_state(const Tensor& y_true, const Tensor& y_pred,
-                    const Tensor& sample_weight = Tensor()) override;
-  double result() const override { return results().front(); }
-  std::vector<double> results() const;
-  void reset_state() override;
-  std::string class_name() const override { return "Recall"; }
-  Config get_config() const override;
-  MetricPtr clone() const override { return std::make_shared<Recall>(*this); }
-  bool higher_is_better() const override { return true; }
+  explicit Precision(Options o = {}) : ConfusionRatio(ConfusionCondition::FalsePositives, std::move(o)) {}
+  MetricPtr clone() const override { return std::make_shared<Precision>(*this); }
+  static const Arguments<Options>& arguments() { return arguments_for(ConfusionCondition::FalsePositives); }
+};
 
- private:
-  Options options_;
-  std::vector<double> thresholds_;
-  std::vector<double> tp_, fn_;
+/// Keras: keras.metrics.Recall(thresholds=None, top_k=None, class_id=None) — TP / (TP + FN),
+/// with Precision's threshold conventions.
+class Recall : public ConfusionRatio {
+ public:
+  explicit Recall(Options o = {}) : ConfusionRatio(ConfusionCondition::FalseNegatives, std::move(o)) {}
+  MetricPtr clone() const override { return std::make_shared<Recall>(*this); }
+  static const Arguments<Options>& arguments() { return arguments_for(ConfusionCondition::FalseNegatives); }
 };
 
 struct AUCOptions {

@@ -10,17 +10,11 @@ struct BinaryCrossentropyOptions {
   std::string name = "binary_crossentropy";
 };
 /// Keras: keras.metrics.BinaryCrossentropy — the mean of losses::binary_crossentropy.
-class BinaryCrossentropy : public MeanMetricWrapper {
+class BinaryCrossentropy : public MeanMetricClass<BinaryCrossentropy, BinaryCrossentropyOptions> {
  public:
-  using Options = BinaryCrossentropyOptions;
+  static constexpr const char* keras_class = "BinaryCrossentropy";
   explicit BinaryCrossentropy(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "BinaryCrossentropy"; }
-  Config get_config() const override;
-  MetricPtr clone() const override { return std::make_shared<BinaryCrossentropy>(*this); }
-
- private:
-  Options options_;
 };
 
 struct CategoricalCrossentropyOptions {
@@ -30,17 +24,11 @@ struct CategoricalCrossentropyOptions {
   std::string name = "categorical_crossentropy";
 };
 /// Keras: keras.metrics.CategoricalCrossentropy — the mean of losses::categorical_crossentropy.
-class CategoricalCrossentropy : public MeanMetricWrapper {
+class CategoricalCrossentropy : public MeanMetricClass<CategoricalCrossentropy, CategoricalCrossentropyOptions> {
  public:
-  using Options = CategoricalCrossentropyOptions;
+  static constexpr const char* keras_class = "CategoricalCrossentropy";
   explicit CategoricalCrossentropy(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "CategoricalCrossentropy"; }
-  Config get_config() const override;
-  MetricPtr clone() const override { return std::make_shared<CategoricalCrossentropy>(*this); }
-
- private:
-  Options options_;
 };
 
 struct SparseCategoricalCrossentropyOptions {
@@ -50,31 +38,22 @@ struct SparseCategoricalCrossentropyOptions {
 };
 /// Keras: keras.metrics.SparseCategoricalCrossentropy — the mean of
 /// losses::sparse_categorical_crossentropy.
-class SparseCategoricalCrossentropy : public MeanMetricWrapper {
+class SparseCategoricalCrossentropy : public MeanMetricClass<SparseCategoricalCrossentropy, SparseCategoricalCrossentropyOptions> {
  public:
-  using Options = SparseCategoricalCrossentropyOptions;
+  static constexpr const char* keras_class = "SparseCategoricalCrossentropy";
   explicit SparseCategoricalCrossentropy(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "SparseCategoricalCrossentropy"; }
-  Config get_config() const override;
-  MetricPtr clone() const override {
-    return std::make_shared<SparseCategoricalCrossentropy>(*this);
-  }
-
- private:
-  Options options_;
 };
 
 struct KLDivergenceOptions {
   std::string name = "kl_divergence";
 };
 /// Keras: keras.metrics.KLDivergence — the mean of losses::kl_divergence.
-class KLDivergence : public MeanMetricWrapper {
+class KLDivergence : public MeanMetricClass<KLDivergence, KLDivergenceOptions> {
  public:
-  using Options = KLDivergenceOptions;
+  static constexpr const char* keras_class = "KLDivergence";
   explicit KLDivergence(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "KLDivergence"; }
   MetricPtr clone() const override { return std::make_shared<KLDivergence>(*this); }
 };
 

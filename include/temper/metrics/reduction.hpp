@@ -83,4 +83,27 @@ class MeanMetricWrapper : public Mean {
   MetricFn fn_;
 };
 
+/// The common part of the built-in MeanMetricWrapper subclasses (Keras: the metrics whose
+/// result is the weighted mean of a per-sample value): the Options value, the checks of
+/// `Derived::arguments()` in the constructor, class_name from `Derived::keras_class`,
+/// get_config written from the table, and clone.
+template <class Derived, class O> class MeanMetricClass : public MeanMetricWrapper {
+ public:
+  using Options = O;
+  std::string class_name() const override { return Derived::keras_class; }
+  Config get_config() const override { return config_from(Derived::arguments(), options_); }
+  MetricPtr clone() const override { return std::make_shared<Derived>(static_cast<const Derived&>(*this)); }
+  /// The arguments as constructed (the name may change later: name()).
+  const Options& options() const noexcept { return options_; }
+
+ protected:
+  /// `fn` is the per-sample function; null when Derived overrides values() instead.
+  explicit MeanMetricClass(O options, MetricFn fn = nullptr)
+      : MeanMetricWrapper(std::move(fn), options.name), options_(std::move(options)) {
+    Derived::arguments().validate(options_);
+  }
+
+  O options_;
+};
+
 }  // namespace temper::metrics

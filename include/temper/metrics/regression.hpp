@@ -8,12 +8,11 @@ struct MeanSquaredErrorOptions {
   std::string name = "mean_squared_error";
 };
 /// Keras: keras.metrics.MeanSquaredError — the sample-weighted mean of losses::mean_squared_error.
-class MeanSquaredError : public MeanMetricWrapper {
+class MeanSquaredError : public MeanMetricClass<MeanSquaredError, MeanSquaredErrorOptions> {
  public:
-  using Options = MeanSquaredErrorOptions;
+  static constexpr const char* keras_class = "MeanSquaredError";
   explicit MeanSquaredError(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "MeanSquaredError"; }
   MetricPtr clone() const override { return std::make_shared<MeanSquaredError>(*this); }
 };
 
@@ -22,12 +21,11 @@ struct MeanAbsoluteErrorOptions {
 };
 /// Keras: keras.metrics.MeanAbsoluteError — the sample-weighted mean of
 /// losses::mean_absolute_error.
-class MeanAbsoluteError : public MeanMetricWrapper {
+class MeanAbsoluteError : public MeanMetricClass<MeanAbsoluteError, MeanAbsoluteErrorOptions> {
  public:
-  using Options = MeanAbsoluteErrorOptions;
+  static constexpr const char* keras_class = "MeanAbsoluteError";
   explicit MeanAbsoluteError(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "MeanAbsoluteError"; }
   MetricPtr clone() const override { return std::make_shared<MeanAbsoluteError>(*this); }
 };
 
@@ -36,12 +34,11 @@ struct MeanAbsolutePercentageErrorOptions {
 };
 /// Keras: keras.metrics.MeanAbsolutePercentageError — the mean of
 /// losses::mean_absolute_percentage_error.
-class MeanAbsolutePercentageError : public MeanMetricWrapper {
+class MeanAbsolutePercentageError : public MeanMetricClass<MeanAbsolutePercentageError, MeanAbsolutePercentageErrorOptions> {
  public:
-  using Options = MeanAbsolutePercentageErrorOptions;
+  static constexpr const char* keras_class = "MeanAbsolutePercentageError";
   explicit MeanAbsolutePercentageError(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "MeanAbsolutePercentageError"; }
   MetricPtr clone() const override {
     return std::make_shared<MeanAbsolutePercentageError>(*this);
   }
@@ -52,12 +49,11 @@ struct MeanSquaredLogarithmicErrorOptions {
 };
 /// Keras: keras.metrics.MeanSquaredLogarithmicError — the mean of
 /// losses::mean_squared_logarithmic_error.
-class MeanSquaredLogarithmicError : public MeanMetricWrapper {
+class MeanSquaredLogarithmicError : public MeanMetricClass<MeanSquaredLogarithmicError, MeanSquaredLogarithmicErrorOptions> {
  public:
-  using Options = MeanSquaredLogarithmicErrorOptions;
+  static constexpr const char* keras_class = "MeanSquaredLogarithmicError";
   explicit MeanSquaredLogarithmicError(Options options = {});
   static const Arguments<Options>& arguments();
-  std::string class_name() const override { return "MeanSquaredLogarithmicError"; }
   MetricPtr clone() const override {
     return std::make_shared<MeanSquaredLogarithmicError>(*this);
   }
