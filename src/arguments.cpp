@@ -1,5 +1,6 @@
 #include "temper/arguments.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -234,6 +235,22 @@ void ArgReader::finish(const std::vector<std::string>& known) const {
     d += " Known arguments: ";
     for (std::size_t i = 0; i < accepted.size(); ++i) d += (i ? ", " : "") + accepted[i];
     throw ArgumentError(owner_, it.key(), d, true);
+  }
+}
+
+void ArgReader::reject_misspelled_required(const std::vector<std::string>& required,
+                                           const std::vector<std::string>& known) const {
+  for (const auto& name : required) {
+    const auto it = config_.find(name);
+    if (it != config_.end() && !it->is_null()) continue;
+    for (auto k = config_.begin(); k != config_.end(); ++k) {
+      if (std::find(known.begin(), known.end(), k.key()) != known.end()) continue;
+      if (closest_names(k.key(), {name}, 1).empty()) continue;
+      throw ArgumentError(owner_, k.key(),
+                          "unknown argument '" + k.key() + "' of " + owner_ + ". Did you mean '" + name +
+                              "'? ('" + name + "' is required)",
+                          true);
+    }
   }
 }
 

@@ -129,6 +129,16 @@ TEST_CASE("arguments: a missing required argument is named") {
   const auto e = argument_error([] { make(Config::object()); });
   CHECK(e.path() == "factor");
   CHECK(e.detail() == "missing required argument (a number)");
+  // A misspelling of the missing argument is the mistake to report.
+  const auto typo = argument_error([] { make({{"facter", 2.0}}); });
+  CHECK(typo.unknown_key());
+  CHECK(typo.path() == "facter");
+  CHECK(typo.detail() == "unknown argument 'facter' of Scale. Did you mean 'factor'? ('factor' is required)");
+  const auto units = argument_error([] { layers::Dense::from_config({{"unit", 10}}); });
+  CHECK(units.path() == "unit");
+  CHECK(std::string(units.what()).find("Did you mean 'units'?") != std::string::npos);
+  // an unrelated unknown key leaves the missing argument to be reported
+  CHECK(argument_error([] { make({{"zzz", 1}}); }).path() == "factor");
 }
 
 TEST_CASE("arguments: an older Keras name of an argument is read") {

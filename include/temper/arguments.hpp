@@ -186,6 +186,11 @@ class ArgReader {
   /// Throws ArgumentError for any key nobody asked for, with a did-you-mean from `known`
   /// (defaults to the keys asked for).
   void finish(const std::vector<std::string>& known = {}) const;
+  /// When a `required` argument is absent and a key outside `known` is close to its name
+  /// ("unit" for "units"), throws the unknown-key error for that key: the misspelling is the
+  /// mistake to report, not the missing argument.
+  void reject_misspelled_required(const std::vector<std::string>& required,
+                                  const std::vector<std::string>& known) const;
 
  private:
   template <class T> static std::string expected_of() { return ArgTraits<T>::expected(); }
@@ -276,6 +281,11 @@ template <class O> class Arguments {
   O read(ArgReader& r) const {
     O o{};
     for (const auto& [old_name, name] : renames_) r.rename(old_name, name);
+    std::vector<std::string> required, known = names();
+    for (const auto& e : entries_)
+      if (e.required) required.push_back(e.name);
+    for (const auto& rn : renames_) known.push_back(rn.first);
+    if (!required.empty()) r.reject_misspelled_required(required, known);
     for (const auto& e : entries_) e.read(r, o);
     for (const auto& u : unsupported_) check_unsupported(r, u);
     for (const auto& x : extras_) r.accept(x);
