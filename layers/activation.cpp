@@ -16,16 +16,6 @@ namespace {
 const LayerRegistration<Activation> registered{{"Activation"}};
 }  // namespace
 
-Activation::Activation(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 Tensor Activation::call(const Tensor& x, bool) { return options_.activation(x); }
-
-Config Activation::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Activation::from_config(const Config& c) { return registry().create("Activation", c); }
 
 }  // namespace temper::layers

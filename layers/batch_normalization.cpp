@@ -52,12 +52,6 @@ void update_moving(Variable& v, const Tensor& batch, double momentum) {
 
 }  // namespace
 
-BatchNormalization::BatchNormalization() : BatchNormalization(Options{}) {}
-
-BatchNormalization::BatchNormalization(Options o) : Layer(o.name), options_(std::move(o)) {
-  arguments().validate(options_);
-}
-
 void BatchNormalization::check_input_shape(const Shape& s) const {
   const int r = static_cast<int>(s.size());
   if (options_.axis >= r || options_.axis < -r || (r > 0 && (options_.axis == 0 || options_.axis == -r)))
@@ -111,13 +105,5 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
   return ops::batch_normalization(x, moving_mean_->value, moving_variance_->value, gamma, beta,
                                   options_.epsilon, options_.axis);
 }
-
-Config BatchNormalization::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr BatchNormalization::from_config(const Config& c) { return registry().create("BatchNormalization", c); }
 
 }  // namespace temper::layers

@@ -73,10 +73,9 @@ Tensor conv3d(const Tensor& x, const Tensor& kernel, const Tensor& bias, Size3 s
 
 // ---- ConvND<R> --------------------------------------------------------------------------------
 template <int R>
-ConvND<R>::ConvND(Options o, const Arguments<Options>& args) : Layer(o.name), args_(&args), options_(std::move(o)) {
+ConvND<R>::ConvND(Options o, const Arguments<Options>& args)
+    : LayerWithOptions<Options>(layout_checked(std::move(o), args.owner()), args) {
   const std::string who = args.owner();
-  check_data_format(options_.data_format, who);
-  args.validate(options_);
   options_.padding = lower(options_.padding);
   check_strides_dilation(options_.strides, options_.dilation_rate, who);
   if (options_.filters % options_.groups != 0)
@@ -85,33 +84,33 @@ ConvND<R>::ConvND(Options o, const Arguments<Options>& args) : Layer(o.name), ar
 }
 
 template <int R> void ConvND<R>::check_input_shape(const Shape& s) const {
-  check_rank(s, R + 2, describe());
-  check_channels(s, build_input_shape(), describe());
+  check_rank(s, R + 2, this->describe());
+  check_channels(s, this->build_input_shape(), this->describe());
 }
 
 template <int R> Shape ConvND<R>::compute_output_shape(const Shape& s) const {
   check_input_shape(s);
   if (s.back() >= 0 && s.back() % options_.groups != 0)
-    throw ShapeError(describe() + ": input shape " + shape_to_string(s) + " has " + std::to_string(s.back()) +
+    throw ShapeError(this->describe() + ": input shape " + shape_to_string(s) + " has " + std::to_string(s.back()) +
                      " channels, which is not divisible by groups (" + std::to_string(options_.groups) + ")");
   return window_output(s, axes_of(options_.kernel_size), axes_of(options_.strides), axes_of(options_.dilation_rate),
-                       options_.padding, options_.filters, describe());
+                       options_.padding, options_.filters, this->describe());
 }
 
 template <int R> void ConvND<R>::build(const Shape& s) {
   compute_output_shape(s);
-  require_channels(s, describe());
+  require_channels(s, this->describe());
   Shape ks;
   for (auto k : axes_of(options_.kernel_size)) ks.push_back(k);
   ks.push_back(s.back() / options_.groups);
   ks.push_back(options_.filters);
-  kernel_ = add_weight("kernel", ks, options_.kernel_initializer, options_.kernel_regularizer);
+  kernel_ = this->add_weight("kernel", ks, options_.kernel_initializer, options_.kernel_regularizer);
   kernel_->constraint = options_.kernel_constraint;
   if (options_.use_bias) {
-    bias_ = add_weight("bias", {options_.filters}, options_.bias_initializer, options_.bias_regularizer);
+    bias_ = this->add_weight("bias", {options_.filters}, options_.bias_initializer, options_.bias_regularizer);
     bias_->constraint = options_.bias_constraint;
   }
-  set_built(s);
+  this->set_built(s);
 }
 
 template <int R> Tensor ConvND<R>::call(const Tensor& x, bool) {
@@ -126,14 +125,8 @@ template <int R> Tensor ConvND<R>::call(const Tensor& x, bool) {
   else
     y = conv3d(x, kernel_->value, b, o.strides, o.padding, o.dilation_rate, o.groups);
   if (!fuse && !o.activation.is_linear()) y = o.activation(y);
-  if (o.activity_regularizer.active()) add_loss(o.activity_regularizer(y));
+  if (o.activity_regularizer.active()) this->add_loss(o.activity_regularizer(y));
   return y;
-}
-
-template <int R> Config ConvND<R>::get_config() const {
-  Config c = base_config();
-  args_->write(options_, c);
-  return c;
 }
 
 template class ConvND<1>;
@@ -159,20 +152,5 @@ const LayerRegistration<Conv1D> conv1d_registered{{"Conv1D", "Convolution1D"}};
 const LayerRegistration<Conv2D> conv2d_registered{{"Conv2D", "Convolution2D"}};
 const LayerRegistration<Conv3D> conv3d_registered{{"Conv3D", "Convolution3D"}};
 }  // namespace
-
-Conv1D::Conv1D(Options o) : ConvND(std::move(o), arguments()) {}
-Conv1D::Conv1D(std::int64_t filters, Size1 kernel_size, activations::Activation activation)
-    : Conv1D(Options{.filters = filters, .kernel_size = kernel_size, .activation = std::move(activation)}) {}
-LayerPtr Conv1D::from_config(const Config& c) { return registry().create("Conv1D", c); }
-
-Conv2D::Conv2D(Options o) : ConvND(std::move(o), arguments()) {}
-Conv2D::Conv2D(std::int64_t filters, Size2 kernel_size, activations::Activation activation)
-    : Conv2D(Options{.filters = filters, .kernel_size = kernel_size, .activation = std::move(activation)}) {}
-LayerPtr Conv2D::from_config(const Config& c) { return registry().create("Conv2D", c); }
-
-Conv3D::Conv3D(Options o) : ConvND(std::move(o), arguments()) {}
-Conv3D::Conv3D(std::int64_t filters, Size3 kernel_size, activations::Activation activation)
-    : Conv3D(Options{.filters = filters, .kernel_size = kernel_size, .activation = std::move(activation)}) {}
-LayerPtr Conv3D::from_config(const Config& c) { return registry().create("Conv3D", c); }
 
 }  // namespace temper::layers

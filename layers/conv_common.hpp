@@ -92,6 +92,13 @@ inline void check_data_format(const std::string& df, const std::string& who) {
   throw ConfigError(who + ": data_format must be \"channels_last\" (Temper is NHWC throughout), got \"" + df + "\"");
 }
 
+/// `options` after check_data_format, for a constructor's base initializer:
+/// `LayerClass(layout_checked(std::move(o), keras_class))` (the table's checks run after it).
+template <class O> O layout_checked(O options, const std::string& who) {
+  check_data_format(options.data_format, who);
+  return options;
+}
+
 /// Keras: "`strides > 1` not supported in conjunction with `dilation_rate > 1`".
 template <class S> void check_strides_dilation(const S& s, const S& d, const std::string& who) {
   const auto sa = axes_of(s), da = axes_of(d);

@@ -45,10 +45,8 @@ Size2 as2(Size2 s, std::int64_t = 1) { return s; }
 
 template <int R>
 ConvTransposeND<R>::ConvTransposeND(Options o, const Arguments<Options>& args)
-    : Layer(o.name), args_(&args), options_(std::move(o)) {
+    : LayerWithOptions<Options>(layout_checked(std::move(o), args.owner()), args) {
   const std::string who = args.owner();
-  check_data_format(options_.data_format, who);
-  args.validate(options_);
   options_.padding = lower(options_.padding);
   check_strides_dilation(options_.strides, options_.dilation_rate, who);
   if (const auto& op = options_.output_padding) {
@@ -61,8 +59,8 @@ ConvTransposeND<R>::ConvTransposeND(Options o, const Arguments<Options>& args)
 }
 
 template <int R> void ConvTransposeND<R>::check_input_shape(const Shape& s) const {
-  check_rank(s, R + 2, describe());
-  check_channels(s, build_input_shape(), describe());
+  check_rank(s, R + 2, this->describe());
+  check_channels(s, this->build_input_shape(), this->describe());
 }
 
 template <int R> Shape ConvTransposeND<R>::compute_output_shape(const Shape& s) const {
@@ -79,25 +77,25 @@ template <int R> Shape ConvTransposeND<R>::compute_output_shape(const Shape& s) 
   }
   out.push_back(options_.filters);
   if (empty)
-    throw ShapeError(describe() + ": input shape " + shape_to_string(s) + " gives an empty output " +
+    throw ShapeError(this->describe() + ": input shape " + shape_to_string(s) + " gives an empty output " +
                      shape_to_string(out));
   return out;
 }
 
 template <int R> void ConvTransposeND<R>::build(const Shape& s) {
   compute_output_shape(s);
-  require_channels(s, describe());
+  require_channels(s, this->describe());
   Shape ks;
   for (auto k : axes_of(options_.kernel_size)) ks.push_back(k);
   ks.push_back(options_.filters);
   ks.push_back(s.back());
-  kernel_ = add_weight("kernel", ks, options_.kernel_initializer, options_.kernel_regularizer);
+  kernel_ = this->add_weight("kernel", ks, options_.kernel_initializer, options_.kernel_regularizer);
   kernel_->constraint = options_.kernel_constraint;
   if (options_.use_bias) {
-    bias_ = add_weight("bias", {options_.filters}, options_.bias_initializer, options_.bias_regularizer);
+    bias_ = this->add_weight("bias", {options_.filters}, options_.bias_initializer, options_.bias_regularizer);
     bias_->constraint = options_.bias_constraint;
   }
-  set_built(s);
+  this->set_built(s);
 }
 
 template <int R> Tensor ConvTransposeND<R>::call(const Tensor& x, bool) {
@@ -113,14 +111,8 @@ template <int R> Tensor ConvTransposeND<R>::call(const Tensor& x, bool) {
                                    as2(o.dilation_rate));
   if constexpr (R == 1) y = ops::squeeze(y, 1);
   if (!o.activation.is_linear()) y = o.activation(y);
-  if (o.activity_regularizer.active()) add_loss(o.activity_regularizer(y));
+  if (o.activity_regularizer.active()) this->add_loss(o.activity_regularizer(y));
   return y;
-}
-
-template <int R> Config ConvTransposeND<R>::get_config() const {
-  Config c = base_config();
-  args_->write(options_, c);
-  return c;
 }
 
 template class ConvTransposeND<1>;
@@ -140,15 +132,5 @@ namespace {
 const LayerRegistration<Conv1DTranspose> conv1d_transpose_registered{{"Conv1DTranspose", "Convolution1DTranspose"}};
 const LayerRegistration<Conv2DTranspose> conv2d_transpose_registered{{"Conv2DTranspose", "Convolution2DTranspose"}};
 }  // namespace
-
-Conv1DTranspose::Conv1DTranspose(Options o) : ConvTransposeND(std::move(o), arguments()) {}
-Conv1DTranspose::Conv1DTranspose(std::int64_t filters, Size1 kernel_size, activations::Activation activation)
-    : Conv1DTranspose(Options{.filters = filters, .kernel_size = kernel_size, .activation = std::move(activation)}) {}
-LayerPtr Conv1DTranspose::from_config(const Config& c) { return registry().create("Conv1DTranspose", c); }
-
-Conv2DTranspose::Conv2DTranspose(Options o) : ConvTransposeND(std::move(o), arguments()) {}
-Conv2DTranspose::Conv2DTranspose(std::int64_t filters, Size2 kernel_size, activations::Activation activation)
-    : Conv2DTranspose(Options{.filters = filters, .kernel_size = kernel_size, .activation = std::move(activation)}) {}
-LayerPtr Conv2DTranspose::from_config(const Config& c) { return registry().create("Conv2DTranspose", c); }
 
 }  // namespace temper::layers

@@ -30,11 +30,6 @@ namespace {
 const LayerRegistration<Dense> registered{{"Dense"}};
 }  // namespace
 
-Dense::Dense(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
-Dense::Dense(std::int64_t units, activations::Activation activation)
-    : Dense(Options{.units = units, .activation = std::move(activation)}) {}
-
 void Dense::check_input_shape(const Shape& s) const {
   if (s.size() < 2)
     throw ShapeError(describe() + " expects inputs of rank >= 2 (batch, ..., features), got " +
@@ -72,13 +67,5 @@ Tensor Dense::call(const Tensor& x, bool) {
   if (options_.activity_regularizer.active()) add_loss(options_.activity_regularizer(y));
   return y;
 }
-
-Config Dense::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Dense::from_config(const Config& c) { return registry().create("Dense", c); }
 
 }  // namespace temper::layers

@@ -39,11 +39,9 @@ namespace {
 const LayerRegistration<DepthwiseConv2D> depthwise_registered{{"DepthwiseConv2D"}};
 }  // namespace
 
-DepthwiseConv2D::DepthwiseConv2D(Options o) : Layer(o.name), options_(std::move(o)) {
-  check_data_format(options_.data_format, "DepthwiseConv2D");
-  arguments().validate(options_);
+DepthwiseConv2D::DepthwiseConv2D(Options o) : LayerClass(layout_checked(std::move(o), keras_class)) {
   options_.padding = lower(options_.padding);
-  check_strides_dilation(options_.strides, options_.dilation_rate, "DepthwiseConv2D");
+  check_strides_dilation(options_.strides, options_.dilation_rate, keras_class);
 }
 
 DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size, std::int64_t depth_multiplier, activations::Activation activation)
@@ -85,14 +83,6 @@ Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
   return y;
 }
 
-Config DepthwiseConv2D::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr DepthwiseConv2D::from_config(const Config& c) { return registry().create("DepthwiseConv2D", c); }
-
 // ---- SeparableConv2D --------------------------------------------------------------------------
 const Arguments<SeparableConv2D::Options>& SeparableConv2D::arguments() {
   using O = Options;
@@ -128,11 +118,9 @@ namespace {
 const LayerRegistration<SeparableConv2D> separable_registered{{"SeparableConv2D", "SeparableConvolution2D"}};
 }  // namespace
 
-SeparableConv2D::SeparableConv2D(Options o) : Layer(o.name), options_(std::move(o)) {
-  check_data_format(options_.data_format, "SeparableConv2D");
-  arguments().validate(options_);
+SeparableConv2D::SeparableConv2D(Options o) : LayerClass(layout_checked(std::move(o), keras_class)) {
   options_.padding = lower(options_.padding);
-  check_strides_dilation(options_.strides, options_.dilation_rate, "SeparableConv2D");
+  check_strides_dilation(options_.strides, options_.dilation_rate, keras_class);
 }
 
 SeparableConv2D::SeparableConv2D(std::int64_t filters, Size2 kernel_size, activations::Activation activation)
@@ -176,13 +164,5 @@ Tensor SeparableConv2D::call(const Tensor& x, bool) {
   if (options_.activity_regularizer.active()) add_loss(options_.activity_regularizer(y));
   return y;
 }
-
-Config SeparableConv2D::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr SeparableConv2D::from_config(const Config& c) { return registry().create("SeparableConv2D", c); }
 
 }  // namespace temper::layers

@@ -23,8 +23,6 @@ namespace {
 const LayerRegistration<Dropout> registered{{"Dropout"}};
 }  // namespace
 
-Dropout::Dropout(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 void Dropout::build(const Shape& input_shape) {
   if (options_.seed) set_generator(Generator(*options_.seed));
   set_built(input_shape);
@@ -34,13 +32,5 @@ Tensor Dropout::call(const Tensor& x, bool training) {
   if (!training || options_.rate == 0.0) return x;
   return ops::dropout(x, options_.rate, generator());
 }
-
-Config Dropout::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Dropout::from_config(const Config& c) { return registry().create("Dropout", c); }
 
 }  // namespace temper::layers

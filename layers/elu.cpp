@@ -17,20 +17,8 @@ namespace {
 const LayerRegistration<ELU> registered{{"ELU"}};
 }  // namespace
 
-ELU::ELU() : ELU(Options{}) {}
-
-ELU::ELU(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 ELU::ELU(double alpha) : ELU(Options{.alpha = alpha}) {}
 
 Tensor ELU::call(const Tensor& x, bool) { return ops::elu(x, options_.alpha); }
-
-Config ELU::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr ELU::from_config(const Config& c) { return registry().create("ELU", c); }
 
 }  // namespace temper::layers

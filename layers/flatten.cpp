@@ -21,10 +21,6 @@ namespace {
 const LayerRegistration<Flatten> registered{{"Flatten"}};
 }  // namespace
 
-Flatten::Flatten() : Flatten(Options{}) {}
-
-Flatten::Flatten(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 Shape Flatten::compute_output_shape(const Shape& s) const {
   if (s.empty()) throw ShapeError(describe() + " needs inputs with a batch axis, got a scalar shape");
   std::int64_t n = 1;
@@ -39,13 +35,5 @@ Tensor Flatten::call(const Tensor& x, bool) {
   if (x.rank() == 1) return ops::reshape(x, {x.shape()[0], 1});
   return ops::flatten(x);
 }
-
-Config Flatten::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Flatten::from_config(const Config& c) { return registry().create("Flatten", c); }
 
 }  // namespace temper::layers

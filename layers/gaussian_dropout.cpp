@@ -19,8 +19,6 @@ namespace {
 const LayerRegistration<GaussianDropout> registered{{"GaussianDropout"}};
 }  // namespace
 
-GaussianDropout::GaussianDropout(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 GaussianDropout::GaussianDropout(double rate) : GaussianDropout(Options{.rate = rate}) {}
 
 void GaussianDropout::build(const Shape& input_shape) {
@@ -32,13 +30,5 @@ Tensor GaussianDropout::call(const Tensor& x, bool training) {
   if (!training || options_.rate == 0.0) return x;
   return ops::gaussian_dropout(x, options_.rate, generator());
 }
-
-Config GaussianDropout::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr GaussianDropout::from_config(const Config& c) { return registry().create("GaussianDropout", c); }
 
 }  // namespace temper::layers

@@ -19,8 +19,6 @@ namespace {
 const LayerRegistration<GaussianNoise> registered{{"GaussianNoise"}};
 }  // namespace
 
-GaussianNoise::GaussianNoise(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 GaussianNoise::GaussianNoise(double stddev) : GaussianNoise(Options{.stddev = stddev}) {}
 
 void GaussianNoise::build(const Shape& input_shape) {
@@ -32,13 +30,5 @@ Tensor GaussianNoise::call(const Tensor& x, bool training) {
   if (!training || options_.stddev == 0.0) return x;
   return ops::gaussian_noise(x, options_.stddev, generator());
 }
-
-Config GaussianNoise::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr GaussianNoise::from_config(const Config& c) { return registry().create("GaussianNoise", c); }
 
 }  // namespace temper::layers

@@ -32,14 +32,8 @@ namespace {
 const detail::LayerRegistrationWithAxisList<GroupNormalization> registered{{"GroupNormalization"}};
 }  // namespace
 
-GroupNormalization::GroupNormalization() : GroupNormalization(Options{}) {}
-
 GroupNormalization::GroupNormalization(std::int64_t groups)
     : GroupNormalization(Options{.groups = groups}) {}
-
-GroupNormalization::GroupNormalization(Options o) : Layer(o.name), options_(std::move(o)) {
-  arguments().validate(options_);
-}
 
 void GroupNormalization::check_input_shape(const Shape& s) const {
   const int r = static_cast<int>(s.size());
@@ -89,13 +83,5 @@ Tensor GroupNormalization::call(const Tensor& x, bool) {
   return ops::group_normalization(x, gamma_ ? gamma_->value : Tensor(), beta_ ? beta_->value : Tensor(),
                                   options_.groups, options_.epsilon, options_.axis);
 }
-
-Config GroupNormalization::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr GroupNormalization::from_config(const Config& c) { return registry().create("GroupNormalization", c); }
 
 }  // namespace temper::layers

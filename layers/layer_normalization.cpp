@@ -46,12 +46,6 @@ const Arguments<LayerNormalization::Options>& LayerNormalization::arguments() {
   return args;
 }
 
-LayerNormalization::LayerNormalization() : LayerNormalization(Options{}) {}
-
-LayerNormalization::LayerNormalization(Options o) : Layer(o.name), options_(std::move(o)) {
-  arguments().validate(options_);
-}
-
 std::vector<int> LayerNormalization::axes_for(std::size_t rank) const {
   const int r = static_cast<int>(rank);
   std::vector<int> out;
@@ -123,13 +117,5 @@ Tensor LayerNormalization::call(const Tensor& x, bool) {
   }
   return y;
 }
-
-Config LayerNormalization::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr LayerNormalization::from_config(const Config& c) { return registry().create("LayerNormalization", c); }
 
 }  // namespace temper::layers

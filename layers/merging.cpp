@@ -132,9 +132,6 @@ namespace {
 const LayerRegistration<Concatenate> registered_Concatenate{{"Concatenate"}};
 }  // namespace
 
-Concatenate::Concatenate(ConcatenateOptions options) : Layer(options.name), options_(std::move(options)) {
-  arguments().validate(options_);
-}
 Concatenate::Concatenate(int axis) : Concatenate(ConcatenateOptions{axis, ""}) {}
 
 Tensor Concatenate::call(const Tensor&, bool) {
@@ -182,14 +179,6 @@ Tensor Concatenate::call_multi(const std::vector<Tensor>& inputs, bool) {
   return ops::concatenate(inputs, normalize_axis(options_.axis, inputs[0].rank(), describe()));
 }
 
-Config Concatenate::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Concatenate::from_config(const Config& c) { return registry().create("Concatenate", c); }
-
 // ---- Dot -----------------------------------------------------------------------------------
 const Arguments<DotOptions>& Dot::arguments() {
   using O = DotOptions;
@@ -205,7 +194,6 @@ namespace {
 const LayerRegistration<Dot> registered_Dot{{"Dot"}};
 }  // namespace
 
-Dot::Dot(DotOptions options) : Layer(options.name), options_(std::move(options)) { arguments().validate(options_); }
 Dot::Dot(int axes, bool normalize) : Dot(DotOptions{{axes}, normalize, ""}) {}
 
 Tensor Dot::call(const Tensor&, bool) {
@@ -267,13 +255,5 @@ Tensor Dot::call_multi(const std::vector<Tensor>& inputs, bool) {
   // Rank 3: batched matrix products over the sample axis.
   return ops::matmul(a, b, /*transpose_a=*/xa == 1, /*transpose_b=*/ya == 2);
 }
-
-Config Dot::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Dot::from_config(const Config& c) { return registry().create("Dot", c); }
 
 }  // namespace temper::layers

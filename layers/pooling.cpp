@@ -14,14 +14,6 @@ using namespace conv_detail;
 
 namespace {
 
-template <int R, PoolKind K> std::string pooling_name(bool global) {
-  std::string n = global ? "Global" : "";
-  n += K == PoolKind::max ? "MaxPooling" : "AveragePooling";
-  n += std::to_string(R);
-  n += 'D';
-  return n;
-}
-
 /// 3-D pooling from the 2-D and 1-D ops: each depth slice is pooled over height and width,
 /// then each (height, width, channel) column over depth. A box window's max is the max of
 /// its rows' maxima, and its mean (with Keras's "same" border rule) the mean of their means.
@@ -43,7 +35,7 @@ template <PoolKind K> Tensor pool3d(const Tensor& x, Size3 k, Size3 s, const std
 template <int R, PoolKind K> const Arguments<PoolingOptions<R>>& Pooling<R, K>::arguments() {
   using O = Options;
   using S = SizeN<R>;
-  static const auto args = Arguments<O>(pooling_name<R, K>(false))
+  static const auto args = Arguments<O>(keras_class)
                                .add("pool_size", &O::pool_size, positive_sizes<S>())
                                .add("padding", &O::padding, padding_names(false))
                                .add("strides", &O::strides, positive_sizes_or_null<S>())
@@ -51,21 +43,17 @@ template <int R, PoolKind K> const Arguments<PoolingOptions<R>>& Pooling<R, K>::
   return args;
 }
 
-template <int R, PoolKind K> Pooling<R, K>::Pooling(Options o) : Layer(o.name), options_(std::move(o)) {
-  check_data_format(options_.data_format, arguments().owner());
-  arguments().validate(options_);
+template <int R, PoolKind K> Pooling<R, K>::Pooling(Options o) : Base(layout_checked(std::move(o), keras_class)) {
   options_.padding = lower(options_.padding);
   if (!options_.strides) options_.strides = options_.pool_size;  // as Keras stores them
 }
 
-template <int R, PoolKind K> std::string Pooling<R, K>::class_name() const { return pooling_name<R, K>(false); }
-
 template <int R, PoolKind K> Shape Pooling<R, K>::compute_output_shape(const Shape& s) const {
-  check_rank(s, R + 2, describe());
+  check_rank(s, R + 2, this->describe());
   const auto k = axes_of(options_.pool_size);
   std::array<std::int64_t, R> d;
   d.fill(1);
-  return window_output(s, k, axes_of(strides()), d, options_.padding, s.back(), describe(), "pool_size");
+  return window_output(s, k, axes_of(strides()), d, options_.padding, s.back(), this->describe(), "pool_size");
 }
 
 template <int R, PoolKind K> Tensor Pooling<R, K>::call(const Tensor& x, bool) {
@@ -77,16 +65,6 @@ template <int R, PoolKind K> Tensor Pooling<R, K>::call(const Tensor& x, bool) {
   if constexpr (R == 1) return is_max ? ops::max_pool1d(x, k, st, p) : ops::avg_pool1d(x, k, st, p);
   else if constexpr (R == 2) return is_max ? ops::max_pool2d(x, k, st, p) : ops::avg_pool2d(x, k, st, p);
   else return pool3d<K>(x, k, st, p);
-}
-
-template <int R, PoolKind K> Config Pooling<R, K>::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-template <int R, PoolKind K> LayerPtr Pooling<R, K>::from_config(const Config& c) {
-  return registry().create(pooling_name<R, K>(false), c);
 }
 
 template class Pooling<1, PoolKind::max>;
@@ -106,11 +84,8 @@ const LayerRegistration<AveragePooling3D> avg3_registered{{"AveragePooling3D", "
 }  // namespace
 
 // ---- global pooling ---------------------------------------------------------------------------
-GlobalPooling::GlobalPooling(Options o, PoolKind kind, int rank, const Arguments<Options>& args)
-    : Layer(o.name), args_(&args), options_(std::move(o)), kind_(kind), rank_(rank) {
-  check_data_format(options_.data_format, args.owner());
-  args.validate(options_);
-}
+GlobalPooling::GlobalPooling(Options o, const Arguments<Options>& args, PoolKind kind, int rank)
+    : LayerWithOptions(layout_checked(std::move(o), args.owner()), args), kind_(kind), rank_(rank) {}
 
 Shape GlobalPooling::compute_output_shape(const Shape& s) const {
   check_rank(s, static_cast<std::size_t>(rank_ + 2), describe());
@@ -127,26 +102,12 @@ Tensor GlobalPooling::call(const Tensor& x, bool) {
                                 : ops::global_avg_pool(x, options_.keepdims);
 }
 
-Config GlobalPooling::get_config() const {
-  Config c = base_config();
-  args_->write(options_, c);
-  return c;
-}
-
 template <int R, PoolKind K> const Arguments<GlobalPoolingOptions>& GlobalPoolingND<R, K>::arguments() {
   using O = GlobalPoolingOptions;
-  static const auto args = Arguments<O>(pooling_name<R, K>(true))
+  static const auto args = Arguments<O>(keras_class)
                                .add("data_format", &O::data_format, channels_last())
                                .add("keepdims", &O::keepdims);
   return args;
-}
-
-template <int R, PoolKind K> std::string GlobalPoolingND<R, K>::class_name() const {
-  return pooling_name<R, K>(true);
-}
-
-template <int R, PoolKind K> LayerPtr GlobalPoolingND<R, K>::from_config(const Config& c) {
-  return registry().create(pooling_name<R, K>(true), c);
 }
 
 template class GlobalPoolingND<1, PoolKind::average>;

@@ -28,10 +28,6 @@ namespace {
 const LayerRegistration<PReLU> registered{{"PReLU"}};
 }  // namespace
 
-PReLU::PReLU() : PReLU(Options{}) {}
-
-PReLU::PReLU(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 bool PReLU::shared(std::size_t axis) const {
   if (!options_.shared_axes) return false;
   const auto& s = *options_.shared_axes;
@@ -80,13 +76,5 @@ Tensor PReLU::call(const Tensor& x, bool) {
   const Tensor alpha = alpha_->value.dtype() == x.dtype() ? alpha_->value : ops::cast(alpha_->value, x.dtype());
   return ops::subtract(ops::relu(x), ops::multiply(alpha, ops::relu(ops::negative(x))));
 }
-
-Config PReLU::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr PReLU::from_config(const Config& c) { return registry().create("PReLU", c); }
 
 }  // namespace temper::layers

@@ -23,10 +23,6 @@ namespace {
 const LayerRegistration<ReLU> registered{{"ReLU"}};
 }  // namespace
 
-ReLU::ReLU() : ReLU(Options{}) {}
-
-ReLU::ReLU(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 // Keras's ReLU.static_call, op for op (keras/src/activations/activations.py).
 Tensor ReLU::call(const Tensor& x, bool) {
   const double slope = options_.negative_slope, threshold = options_.threshold;
@@ -46,13 +42,5 @@ Tensor ReLU::call(const Tensor& x, bool) {
   if (slope != 0.0) y = ops::subtract(y, ops::multiply(ops::relu(ops::rsub(threshold, x)), slope));
   return y;
 }
-
-Config ReLU::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr ReLU::from_config(const Config& c) { return registry().create("ReLU", c); }
 
 }  // namespace temper::layers

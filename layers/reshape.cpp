@@ -26,8 +26,6 @@ namespace {
 const LayerRegistration<Reshape> registered{{"Reshape"}};
 }  // namespace
 
-Reshape::Reshape(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 Shape Reshape::compute_output_shape(const Shape& s) const {
   if (s.empty()) throw ShapeError(describe() + " needs inputs with a batch axis");
   std::int64_t in = 1;
@@ -64,13 +62,5 @@ Tensor Reshape::call(const Tensor& x, bool) {
   // like any other; compute_output_shape also rejects a target that does not fit.
   return ops::reshape(x, compute_output_shape(x.shape()));
 }
-
-Config Reshape::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Reshape::from_config(const Config& c) { return registry().create("Reshape", c); }
 
 }  // namespace temper::layers

@@ -27,10 +27,6 @@ namespace {
 const LayerRegistration<Softmax> registered{{"Softmax"}};
 }  // namespace
 
-Softmax::Softmax() : Softmax(Options{}) {}
-
-Softmax::Softmax(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-
 Softmax::Softmax(int axis) : Softmax(Options{.axis = {axis}}) {}
 
 Tensor Softmax::softmax(const Tensor& x) const {
@@ -61,13 +57,5 @@ Tensor Softmax::call_masked(const Tensor& x, const Tensor& mask) {
   const Tensor masked = ops::add(x, ops::multiply(ops::rsub(1.0, m), -1e9));
   return ops::multiply((*this)(masked), m);
 }
-
-Config Softmax::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Softmax::from_config(const Config& c) { return registry().create("Softmax", c); }
 
 }  // namespace temper::layers

@@ -34,10 +34,7 @@ const Arguments<ZeroPadding2D::Options>& ZeroPadding2D::arguments() {
   return args;
 }
 
-ZeroPadding2D::ZeroPadding2D(Options o) : Layer(o.name), options_(std::move(o)) {
-  check_data_format(options_.data_format, "ZeroPadding2D");
-  arguments().validate(options_);
-}
+ZeroPadding2D::ZeroPadding2D(Options o) : LayerClass(layout_checked(std::move(o), keras_class)) {}
 
 Shape ZeroPadding2D::compute_output_shape(const Shape& s) const {
   check_rank(s, 4, describe());
@@ -51,14 +48,6 @@ Tensor ZeroPadding2D::call(const Tensor& x, bool) {
   return ops::zero_pad2d(x, p.top, p.bottom, p.left, p.right);
 }
 
-Config ZeroPadding2D::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr ZeroPadding2D::from_config(const Config& c) { return registry().create("ZeroPadding2D", c); }
-
 // ---- Cropping2D ------------------------------------------------------------------------------
 const Arguments<Cropping2D::Options>& Cropping2D::arguments() {
   using O = Options;
@@ -68,10 +57,7 @@ const Arguments<Cropping2D::Options>& Cropping2D::arguments() {
   return args;
 }
 
-Cropping2D::Cropping2D(Options o) : Layer(o.name), options_(std::move(o)) {
-  check_data_format(options_.data_format, "Cropping2D");
-  arguments().validate(options_);
-}
+Cropping2D::Cropping2D(Options o) : LayerClass(layout_checked(std::move(o), keras_class)) {}
 
 Shape Cropping2D::compute_output_shape(const Shape& s) const {
   check_rank(s, 4, describe());
@@ -89,14 +75,6 @@ Tensor Cropping2D::call(const Tensor& x, bool) {
   return ops::crop2d(x, p.top, p.bottom, p.left, p.right);
 }
 
-Config Cropping2D::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr Cropping2D::from_config(const Config& c) { return registry().create("Cropping2D", c); }
-
 // ---- UpSampling2D ----------------------------------------------------------------------------
 const Arguments<UpSampling2D::Options>& UpSampling2D::arguments() {
   using O = Options;
@@ -107,14 +85,19 @@ const Arguments<UpSampling2D::Options>& UpSampling2D::arguments() {
   return args;
 }
 
-UpSampling2D::UpSampling2D(Options o) : Layer(o.name), options_(std::move(o)) {
-  check_data_format(options_.data_format, "UpSampling2D");
-  options_.interpolation = lower(options_.interpolation);
-  if (options_.interpolation != "nearest" && options_.interpolation != "bilinear")
-    throw ConfigError("UpSampling2D: interpolation \"" + options_.interpolation +
+namespace {
+/// The layout checked and the interpolation lower-cased and checked, before the table's checks.
+UpSampling2D::Options up_sampling_checked(UpSampling2D::Options o) {
+  o = layout_checked(std::move(o), "UpSampling2D");
+  o.interpolation = lower(o.interpolation);
+  if (o.interpolation != "nearest" && o.interpolation != "bilinear")
+    throw ConfigError("UpSampling2D: interpolation \"" + o.interpolation +
                       "\" is not supported; supported: \"nearest\", \"bilinear\"");
-  arguments().validate(options_);
+  return o;
 }
+}  // namespace
+
+UpSampling2D::UpSampling2D(Options o) : LayerClass(up_sampling_checked(std::move(o))) {}
 
 Shape UpSampling2D::compute_output_shape(const Shape& s) const {
   check_rank(s, 4, describe());
@@ -125,14 +108,6 @@ Tensor UpSampling2D::call(const Tensor& x, bool) {
   compute_output_shape(x.shape());
   return ops::upsample2d(x, options_.size, options_.interpolation);
 }
-
-Config UpSampling2D::get_config() const {
-  Config c = base_config();
-  arguments().write(options_, c);
-  return c;
-}
-
-LayerPtr UpSampling2D::from_config(const Config& c) { return registry().create("UpSampling2D", c); }
 
 namespace {
 const LayerRegistration<ZeroPadding2D> zero_padding_registered{{"ZeroPadding2D"}};

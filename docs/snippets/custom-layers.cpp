@@ -30,31 +30,25 @@ class Gated final : public Layer {
 // [docs:declared]
 // A layer whose arguments are declared once: the table gives get_config, from_config,
 // the constructor's checks and the registry's argument list.
-class Scale final : public Layer {
+struct ScaleOptions {
+  double factor = 1.0;
+  std::string mode = "multiply";
+  std::string name{};
+};
+
+class Scale final : public layers::LayerClass<Scale, ScaleOptions> {
  public:
-  struct Options {
-    double factor = 1.0;
-    std::string mode = "multiply";
-    std::string name{};
-  };
+  static constexpr const char* keras_class = "Scale";
+  using LayerClass::LayerClass;  // Scale(Options), checked against the table
   static const Arguments<Options>& arguments() {
     static const auto args = Arguments<Options>("Scale")
                                  .required("factor", &Options::factor, positive_number())
                                  .add("mode", &Options::mode, one_of({"multiply", "divide"}));
     return args;
   }
-  explicit Scale(Options o) : Layer(o.name), options_(std::move(o)) { arguments().validate(options_); }
-  std::string class_name() const override { return "Scale"; }
   Tensor call(const Tensor& x, bool) override {
     return options_.mode == "multiply" ? ops::multiply(x, options_.factor) : ops::multiply(x, 1.0 / options_.factor);
   }
-  Config get_config() const override {
-    Config c = base_config();
-    arguments().write(options_, c);
-    return c;
-  }
- private:
-  Options options_;
 };
 
 const layers::LayerRegistration<Scale> scale_registered{{"Scale"}};

@@ -2,31 +2,26 @@
 // activation layer classes (Keras: keras.layers.ReLU, LeakyReLU, PReLU, ELU, Softmax).
 #pragma once
 #include "temper/activations.hpp"
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
-/// Applies an activation to its input (Keras: keras.layers.Activation).
-class Activation final : public Layer {
- public:
-  struct Options {
-    activations::Activation activation{};
-    std::string name{};
-  };
-  explicit Activation(Options options);
-  explicit Activation(activations::Activation activation) : Activation(Options{std::move(activation), ""}) {}
+/// Constructor arguments of Activation, with Keras's names and defaults.
+struct ActivationOptions {
+  activations::Activation activation{};
+  std::string name{};
+};
 
-  std::string class_name() const override { return "Activation"; }
+/// Applies an activation to its input (Keras: keras.layers.Activation).
+class Activation final : public LayerClass<Activation, ActivationOptions> {
+ public:
+  static constexpr const char* keras_class = "Activation";
+  using LayerClass::LayerClass;
+  explicit Activation(activations::Activation activation) : LayerClass(Options{std::move(activation), ""}) {}
+
   Tensor call(const Tensor& inputs, bool training) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

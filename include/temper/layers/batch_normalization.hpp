@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
@@ -32,23 +32,19 @@ struct BatchNormalizationOptions {
 /// (`trainable=false`, as in Keras), it uses the moving statistics. Weights, in Keras order:
 /// gamma, beta (trainable; omitted when scale / center is false), moving_mean,
 /// moving_variance (non-trainable), each of shape (C,). One fused kernel forward and backward.
-class BatchNormalization final : public Layer {
+class BatchNormalization final : public LayerClass<BatchNormalization, BatchNormalizationOptions> {
  public:
-  using Options = BatchNormalizationOptions;
-  BatchNormalization();
-  explicit BatchNormalization(Options options);
+  static constexpr const char* keras_class = "BatchNormalization";
+  using LayerClass::LayerClass;
+  BatchNormalization() : LayerClass(Options{}) {}
 
-  std::string class_name() const override { return "BatchNormalization"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
 
-  const Options& options() const noexcept { return options_; }
   /// The weights (null when disabled by scale / center).
   const VariablePtr& gamma() const noexcept { return gamma_; }
   const VariablePtr& beta() const noexcept { return beta_; }
@@ -56,7 +52,6 @@ class BatchNormalization final : public Layer {
   const VariablePtr& moving_variance() const noexcept { return moving_variance_; }
 
  private:
-  Options options_;
   VariablePtr gamma_, beta_, moving_mean_, moving_variance_;
 };
 

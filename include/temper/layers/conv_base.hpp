@@ -8,7 +8,7 @@
 
 #include "temper/activations.hpp"
 #include "temper/initializers.hpp"
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 #include "temper/layers/sizes.hpp"
 #include "temper/regularizers.hpp"
 
@@ -40,7 +40,8 @@ template <int Rank> struct ConvOptions {
 /// length along an axis with "valid" padding is floor((n - dilation * (k - 1) - 1) / stride) + 1,
 /// with "same" (and "causal") ceil(n / stride), exactly as in Keras. A relu activation is fused
 /// into the 1-D and 2-D convolution kernels.
-template <int Rank> class ConvND : public Layer {
+/// Each concrete class derives from LayerClass<Itself, ConvOptions<Rank>, ConvND<Rank>>.
+template <int Rank> class ConvND : public LayerWithOptions<ConvOptions<Rank>> {
  public:
   using Options = ConvOptions<Rank>;
 
@@ -48,19 +49,16 @@ template <int Rank> class ConvND : public Layer {
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
 
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& kernel() const noexcept { return kernel_; }
   const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
   /// `args` is the class's argument table (its checks run here).
   ConvND(Options options, const Arguments<Options>& args);
+  using LayerWithOptions<Options>::options_;
 
  private:
-  const Arguments<Options>* args_;
-  Options options_;
   VariablePtr kernel_, bias_;
 };
 
@@ -90,7 +88,8 @@ template <int Rank> struct ConvTransposeOptions {
 /// axes swapped relative to Conv), bias (filters). Output length with "valid" padding is
 /// n * stride + max(k - stride, 0), with "same" n * stride, or
 /// (n - 1) * stride + k - 2 * pad + output_padding when output_padding is given.
-template <int Rank> class ConvTransposeND : public Layer {
+/// Each concrete class derives from LayerClass<Itself, ConvTransposeOptions<Rank>, ConvTransposeND<Rank>>.
+template <int Rank> class ConvTransposeND : public LayerWithOptions<ConvTransposeOptions<Rank>> {
  public:
   using Options = ConvTransposeOptions<Rank>;
 
@@ -98,18 +97,15 @@ template <int Rank> class ConvTransposeND : public Layer {
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
 
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& kernel() const noexcept { return kernel_; }
   const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
   ConvTransposeND(Options options, const Arguments<Options>& args);
+  using LayerWithOptions<Options>::options_;
 
  private:
-  const Arguments<Options>* args_;
-  Options options_;
   VariablePtr kernel_, bias_;
 };
 

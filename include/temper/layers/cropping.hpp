@@ -13,23 +13,16 @@ struct Cropping2DOptions {
 
 /// Removes rows and columns at the borders of each image: (batch, h, w, c) ->
 /// (batch, h - top - bottom, w - left - right, c) (Keras: keras.layers.Cropping2D).
-class Cropping2D final : public Layer {
+class Cropping2D final : public LayerClass<Cropping2D, Cropping2DOptions> {
  public:
-  using Options = Cropping2DOptions;
+  static constexpr const char* keras_class = "Cropping2D";
   explicit Cropping2D(Options options = {});
   explicit Cropping2D(Pad2 cropping) : Cropping2D(Options{.cropping = cropping}) {}
 
-  std::string class_name() const override { return "Cropping2D"; }
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

@@ -7,7 +7,7 @@
 
 #include "temper/activations.hpp"
 #include "temper/initializers.hpp"
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 #include "temper/layers/sizes.hpp"
 #include "temper/regularizers.hpp"
 
@@ -36,30 +36,25 @@ struct DepthwiseConv2DOptions {
 /// Depthwise 2-D convolution (Keras: keras.layers.DepthwiseConv2D): each input channel c is
 /// convolved with its own depth_multiplier filters, giving channels c * dm + m. Kernel
 /// (kh, kw, in, depth_multiplier) (named "kernel", as in Keras 3), bias (in * dm).
-class DepthwiseConv2D final : public Layer {
+class DepthwiseConv2D final : public LayerClass<DepthwiseConv2D, DepthwiseConv2DOptions> {
  public:
-  using Options = DepthwiseConv2DOptions;
+  static constexpr const char* keras_class = "DepthwiseConv2D";
   explicit DepthwiseConv2D(Options options);
   /// `layers::DepthwiseConv2D(3)`.
   explicit DepthwiseConv2D(Size2 kernel_size, std::int64_t depth_multiplier = 1,
                            activations::Activation activation = "linear");
 
-  std::string class_name() const override { return "DepthwiseConv2D"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
   static const Arguments<Options>& arguments();
 
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& kernel() const noexcept { return kernel_; }
   const VariablePtr& bias() const noexcept { return bias_; }
 
  private:
-  Options options_;
   VariablePtr kernel_, bias_;
 };
 
@@ -90,29 +85,24 @@ struct SeparableConv2DOptions {
 /// Depthwise separable 2-D convolution (Keras: keras.layers.SeparableConv2D): a depthwise
 /// convolution (kh, kw, in, dm) with the strides, padding and dilation, then a 1x1
 /// pointwise convolution (1, 1, in * dm, filters), then bias and activation.
-class SeparableConv2D final : public Layer {
+class SeparableConv2D final : public LayerClass<SeparableConv2D, SeparableConv2DOptions> {
  public:
-  using Options = SeparableConv2DOptions;
+  static constexpr const char* keras_class = "SeparableConv2D";
   explicit SeparableConv2D(Options options);
   /// `layers::SeparableConv2D(64, 3, "relu")`.
   SeparableConv2D(std::int64_t filters, Size2 kernel_size, activations::Activation activation = "linear");
 
-  std::string class_name() const override { return "SeparableConv2D"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   static const Arguments<Options>& arguments();
 
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& depthwise_kernel() const noexcept { return depthwise_; }
   const VariablePtr& pointwise_kernel() const noexcept { return pointwise_; }
   const VariablePtr& bias() const noexcept { return bias_; }
 
  private:
-  Options options_;
   VariablePtr depthwise_, pointwise_, bias_;
 };
 

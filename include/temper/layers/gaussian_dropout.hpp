@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
@@ -17,23 +17,16 @@ struct GaussianDropoutOptions {
 /// Multiplies the inputs by 1-centred Gaussian noise of standard deviation
 /// sqrt(rate / (1 - rate)) in training; the identity at inference (Keras:
 /// keras.layers.GaussianDropout). Noise comes from the layer's seeded generator (or `seed`).
-class GaussianDropout final : public Layer {
+class GaussianDropout final : public LayerClass<GaussianDropout, GaussianDropoutOptions> {
  public:
-  using Options = GaussianDropoutOptions;
-  explicit GaussianDropout(Options options);
+  static constexpr const char* keras_class = "GaussianDropout";
+  using LayerClass::LayerClass;
   explicit GaussianDropout(double rate);
 
-  std::string class_name() const override { return "GaussianDropout"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

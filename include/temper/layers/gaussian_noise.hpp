@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
@@ -17,23 +17,16 @@ struct GaussianNoiseOptions {
 /// Adds zero-centred Gaussian noise of standard deviation `stddev` in training; the identity
 /// at inference (Keras: keras.layers.GaussianNoise). Noise comes from the layer's seeded
 /// generator (or `seed`).
-class GaussianNoise final : public Layer {
+class GaussianNoise final : public LayerClass<GaussianNoise, GaussianNoiseOptions> {
  public:
-  using Options = GaussianNoiseOptions;
-  explicit GaussianNoise(Options options);
+  static constexpr const char* keras_class = "GaussianNoise";
+  using LayerClass::LayerClass;
   explicit GaussianNoise(double stddev);
 
-  std::string class_name() const override { return "GaussianNoise"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

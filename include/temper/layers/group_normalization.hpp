@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
@@ -28,30 +28,25 @@ struct GroupNormalizationOptions {
 /// keras.layers.GroupNormalization). The same in training and inference. The channel count
 /// must be a multiple of `groups` (a ValueError names both otherwise). One fused kernel
 /// forward and backward over the NHWC layout.
-class GroupNormalization final : public Layer {
+class GroupNormalization final : public LayerClass<GroupNormalization, GroupNormalizationOptions> {
  public:
-  using Options = GroupNormalizationOptions;
-  GroupNormalization();
-  explicit GroupNormalization(Options options);
+  static constexpr const char* keras_class = "GroupNormalization";
+  using LayerClass::LayerClass;
+  GroupNormalization() : LayerClass(Options{}) {}
   /// `layers::GroupNormalization(8)`.
   explicit GroupNormalization(std::int64_t groups);
 
-  std::string class_name() const override { return "GroupNormalization"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
 
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& gamma() const noexcept { return gamma_; }
   const VariablePtr& beta() const noexcept { return beta_; }
 
  private:
-  Options options_;
   VariablePtr gamma_, beta_;
 };
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
@@ -28,29 +28,24 @@ struct LayerNormalizationOptions {
 /// beta (Keras: keras.layers.LayerNormalization). The same in training and inference. gamma
 /// and beta have the extents of the normalized axes. One fused kernel forward and backward
 /// (axes that are not trailing are transposed to the end first).
-class LayerNormalization final : public Layer {
+class LayerNormalization final : public LayerClass<LayerNormalization, LayerNormalizationOptions> {
  public:
-  using Options = LayerNormalizationOptions;
-  LayerNormalization();
-  explicit LayerNormalization(Options options);
+  static constexpr const char* keras_class = "LayerNormalization";
+  using LayerClass::LayerClass;
+  LayerNormalization() : LayerClass(Options{}) {}
 
-  std::string class_name() const override { return "LayerNormalization"; }
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   void check_input_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
 
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& gamma() const noexcept { return gamma_; }
   const VariablePtr& beta() const noexcept { return beta_; }
 
  private:
   std::vector<int> axes_for(std::size_t rank) const;
-  Options options_;
   VariablePtr gamma_, beta_;
 };
 

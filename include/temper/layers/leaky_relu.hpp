@@ -2,35 +2,30 @@
 #pragma once
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
+
+/// Constructor arguments of LeakyReLU, with Keras's names and defaults.
+struct LeakyReLUOptions {
+  double negative_slope = 0.3;
+  std::string name{};
+};
 
 /// `x` for x >= 0, `negative_slope * x` otherwise (Keras: keras.layers.LeakyReLU). The layer's
 /// default slope is 0.3 (the leaky_relu *function* defaults to 0.2). tf.keras 2 named the
 /// argument `alpha`; configs with `alpha` are read as `negative_slope`. No weights.
-class LeakyReLU final : public Layer {
+class LeakyReLU final : public LayerClass<LeakyReLU, LeakyReLUOptions> {
  public:
-  struct Options {
-    double negative_slope = 0.3;
-    std::string name{};
-  };
-  LeakyReLU();
-  explicit LeakyReLU(Options options);
+  static constexpr const char* keras_class = "LeakyReLU";
+  using LayerClass::LayerClass;
+  LeakyReLU() : LayerClass(Options{}) {}
   /// `layers::LeakyReLU(0.1)`.
   explicit LeakyReLU(double negative_slope);
 
-  std::string class_name() const override { return "LeakyReLU"; }
   Tensor call(const Tensor& inputs, bool training) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

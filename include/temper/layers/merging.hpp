@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
 
@@ -85,25 +85,19 @@ struct ConcatenateOptions {
 
 /// Joins its inputs along `axis`; every other extent must agree (Keras:
 /// keras.layers.Concatenate).
-class Concatenate final : public Layer {
+class Concatenate final : public LayerClass<Concatenate, ConcatenateOptions> {
  public:
-  using Options = ConcatenateOptions;
-  explicit Concatenate(ConcatenateOptions options = {});
+  static constexpr const char* keras_class = "Concatenate";
+  using LayerClass::LayerClass;
+  Concatenate() : LayerClass(Options{}) {}
   explicit Concatenate(int axis);
-  std::string class_name() const override { return "Concatenate"; }
   Tensor call(const Tensor& inputs, bool training) override;
   Tensor call_multi(const std::vector<Tensor>& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   Shape compute_output_shape_multi(const std::vector<Shape>& input_shapes) const override;
   void build_multi(const std::vector<Shape>& input_shapes) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
-
- private:
-  ConcatenateOptions options_;
 };
 
 /// Options of Dot (Keras: keras.layers.Dot(axes, normalize=False)).
@@ -115,26 +109,21 @@ struct DotOptions {
 
 /// Dot product of two inputs along the given axes, per sample (Keras: keras.layers.Dot):
 /// (B, n)·(B, n) -> (B, 1); (B, m, n)·(B, n, p) with axes (2, 1) -> (B, m, p).
-class Dot final : public Layer {
+class Dot final : public LayerClass<Dot, DotOptions> {
  public:
-  using Options = DotOptions;
-  explicit Dot(DotOptions options);
+  static constexpr const char* keras_class = "Dot";
+  using LayerClass::LayerClass;
   explicit Dot(int axes, bool normalize = false);
-  std::string class_name() const override { return "Dot"; }
   Tensor call(const Tensor& inputs, bool training) override;
   Tensor call_multi(const std::vector<Tensor>& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
   Shape compute_output_shape_multi(const std::vector<Shape>& input_shapes) const override;
   void build_multi(const std::vector<Shape>& input_shapes) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
 
  private:
   std::pair<int, int> resolved_axes(const Shape& a, const Shape& b) const;
-  DotOptions options_;
 };
 
 }  // namespace temper::layers

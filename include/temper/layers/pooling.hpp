@@ -12,13 +12,22 @@
 #include <optional>
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 #include "temper/layers/sizes.hpp"
 
 namespace temper::layers {
 
 /// What a pooling window computes.
 enum class PoolKind { max, average };
+
+/// The Keras class name of a pooling layer: "MaxPooling2D", "GlobalAveragePooling1D", ...
+constexpr const char* pooling_class_name(int rank, PoolKind kind, bool global) {
+  constexpr const char* names[2][2][3] = {
+      {{"AveragePooling1D", "AveragePooling2D", "AveragePooling3D"}, {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D"}},
+      {{"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D"},
+       {"GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"}}};
+  return names[global ? 1 : 0][kind == PoolKind::max ? 1 : 0][rank - 1];
+}
 
 /// Constructor arguments of the windowed pooling layers (Keras names and defaults).
 template <int Rank> struct PoolingOptions {
@@ -34,8 +43,11 @@ using Pooling3DOptions = PoolingOptions<3>;
 
 /// Max or mean over each pool_size window, moved by strides (Keras: BasePooling; use the
 /// names below, e.g. MaxPooling2D). The 3-D layers pool height and width, then depth.
-template <int Rank, PoolKind Kind> class Pooling final : public Layer {
+template <int Rank, PoolKind Kind> class Pooling final : public LayerClass<Pooling<Rank, Kind>, PoolingOptions<Rank>> {
+  using Base = LayerClass<Pooling, PoolingOptions<Rank>>;
+
  public:
+  static constexpr const char* keras_class = pooling_class_name(Rank, Kind, false);
   using Options = PoolingOptions<Rank>;
   explicit Pooling(Options options = {});
   /// `layers::MaxPooling2D(2)`: windows of 2 along every axis, strides 2.
@@ -44,20 +56,16 @@ template <int Rank, PoolKind Kind> class Pooling final : public Layer {
   Pooling(SizeN<Rank> pool_size, std::optional<SizeN<Rank>> strides, std::string padding = "valid")
       : Pooling(Options{.pool_size = pool_size, .strides = strides, .padding = std::move(padding)}) {}
 
-  std::string class_name() const override;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
   static const Arguments<Options>& arguments();
 
-  const Options& options() const noexcept { return options_; }
   /// The effective strides (pool_size when none were given, as Keras stores them).
   SizeN<Rank> strides() const noexcept { return options_.strides.value_or(options_.pool_size); }
 
  private:
-  Options options_;
+  using Base::options_;
 };
 
 /// Keras: keras.layers.MaxPooling1D / MaxPooling2D / MaxPooling3D.
@@ -78,30 +86,29 @@ struct GlobalPoolingOptions {
 
 /// Shared implementation of the global pooling layers (Keras: BaseGlobalPooling): max or mean
 /// over every spatial axis, (batch, spatial..., channels) -> (batch, channels).
-class GlobalPooling : public Layer {
+/// Each concrete class derives from LayerClass<Itself, GlobalPoolingOptions, GlobalPooling>.
+class GlobalPooling : public LayerWithOptions<GlobalPoolingOptions> {
  public:
-  using Options = GlobalPoolingOptions;
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  const Options& options() const noexcept { return options_; }
 
  protected:
-  GlobalPooling(Options options, PoolKind kind, int rank, const Arguments<Options>& args);
+  /// `args` is the class's argument table (its checks run here).
+  GlobalPooling(Options options, const Arguments<Options>& args, PoolKind kind, int rank);
 
  private:
-  const Arguments<Options>* args_;
-  Options options_;
   PoolKind kind_;
   int rank_;  ///< spatial axes
 };
 
 /// One global pooling layer (use the names below, e.g. GlobalAveragePooling2D).
-template <int Rank, PoolKind Kind> class GlobalPoolingND final : public GlobalPooling {
+template <int Rank, PoolKind Kind>
+class GlobalPoolingND final : public LayerClass<GlobalPoolingND<Rank, Kind>, GlobalPoolingOptions, GlobalPooling> {
  public:
-  explicit GlobalPoolingND(Options options = {}) : GlobalPooling(std::move(options), Kind, Rank, arguments()) {}
-  std::string class_name() const override;
-  static LayerPtr from_config(const Config& config);
+  static constexpr const char* keras_class = pooling_class_name(Rank, Kind, true);
+  using Options = GlobalPoolingOptions;
+  explicit GlobalPoolingND(Options options = {})
+      : LayerClass<GlobalPoolingND, GlobalPoolingOptions, GlobalPooling>(std::move(options), Kind, Rank) {}
   static const Arguments<Options>& arguments();
 };
 

@@ -3,9 +3,17 @@
 #include <optional>
 #include <string>
 
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 
 namespace temper::layers {
+
+/// Constructor arguments of ReLU, with Keras's names and defaults.
+struct ReLUOptions {
+  std::optional<double> max_value{};
+  double negative_slope = 0.0;
+  double threshold = 0.0;
+  std::string name{};
+};
 
 /// Rectified linear unit with Keras's three arguments (Keras: keras.layers.ReLU):
 ///
@@ -14,28 +22,15 @@ namespace temper::layers {
 ///
 /// With the defaults it is max(x, 0). `max_value` (null: no cap), `negative_slope` and
 /// `threshold` must be >= 0, as Keras requires. No weights.
-class ReLU final : public Layer {
+class ReLU final : public LayerClass<ReLU, ReLUOptions> {
  public:
-  struct Options {
-    std::optional<double> max_value{};
-    double negative_slope = 0.0;
-    double threshold = 0.0;
-    std::string name{};
-  };
-  ReLU();
-  explicit ReLU(Options options);
+  static constexpr const char* keras_class = "ReLU";
+  using LayerClass::LayerClass;
+  ReLU() : LayerClass(Options{}) {}
 
-  std::string class_name() const override { return "ReLU"; }
   Tensor call(const Tensor& inputs, bool training) override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once (arguments.hpp).
   static const Arguments<Options>& arguments();
-
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

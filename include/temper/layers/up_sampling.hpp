@@ -1,6 +1,6 @@
 // up_sampling.hpp — image upsampling (Keras: keras.layers.UpSampling2D).
 #pragma once
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 #include "temper/ops/convolution.hpp"
 
 namespace temper::layers {
@@ -15,23 +15,16 @@ struct UpSampling2DOptions {
 
 /// Repeats rows and columns (or interpolates bilinearly with half-pixel centres):
 /// (batch, h, w, c) -> (batch, h * size_h, w * size_w, c) (Keras: keras.layers.UpSampling2D).
-class UpSampling2D final : public Layer {
+class UpSampling2D final : public LayerClass<UpSampling2D, UpSampling2DOptions> {
  public:
-  using Options = UpSampling2DOptions;
+  static constexpr const char* keras_class = "UpSampling2D";
   explicit UpSampling2D(Options options = {});
   explicit UpSampling2D(ops::Size2 size) : UpSampling2D(Options{.size = size}) {}
 
-  std::string class_name() const override { return "UpSampling2D"; }
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers

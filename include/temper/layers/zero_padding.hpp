@@ -1,6 +1,6 @@
 // zero_padding.hpp — zero padding of images (Keras: keras.layers.ZeroPadding2D).
 #pragma once
-#include "temper/layer.hpp"
+#include "temper/layers/layer_class.hpp"
 #include "temper/ops/convolution.hpp"
 
 namespace temper::layers {
@@ -27,23 +27,16 @@ struct ZeroPadding2DOptions {
 
 /// Adds rows and columns of zeros around each image: (batch, h, w, c) ->
 /// (batch, top + h + bottom, left + w + right, c) (Keras: keras.layers.ZeroPadding2D).
-class ZeroPadding2D final : public Layer {
+class ZeroPadding2D final : public LayerClass<ZeroPadding2D, ZeroPadding2DOptions> {
  public:
-  using Options = ZeroPadding2DOptions;
+  static constexpr const char* keras_class = "ZeroPadding2D";
   explicit ZeroPadding2D(Options options = {});
   explicit ZeroPadding2D(Pad2 padding) : ZeroPadding2D(Options{.padding = padding}) {}
 
-  std::string class_name() const override { return "ZeroPadding2D"; }
   Tensor call(const Tensor& inputs, bool training) override;
   Shape compute_output_shape(const Shape& input_shape) const override;
-  Config get_config() const override;
-  static LayerPtr from_config(const Config& config);
   /// The constructor arguments, declared once: names, defaults and checks (arguments.hpp).
   static const Arguments<Options>& arguments();
-  const Options& options() const noexcept { return options_; }
-
- private:
-  Options options_;
 };
 
 }  // namespace temper::layers
