@@ -3,6 +3,7 @@
 // (round trip, registry by name, tf.keras spellings) and float64 gradient checks.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
@@ -364,4 +365,23 @@ TEST_CASE("activation layers: registered by Keras class name and usable in a fun
   copy->set_weights(model.get_weights());
   Tensor x = random_tensor({2, 4}, 9).astype(DType::Float32);
   CHECK(values(copy->predict(x, {.verbose = 0})) == values(model.predict(x, {.verbose = 0})));
+}
+
+TEST_CASE("activations: one registry, aliases, and custom activations found by name") {
+  CHECK(activations::Activation("swish").name() == "silu");  // Keras writes the function's name
+  CHECK(activations::Activation("None").is_linear());
+  CHECK(activations::registry().contains("gelu"));
+  const auto names = activations::names();
+  CHECK(std::find(names.begin(), names.end(), "swish") != names.end());
+  CHECK(contains(error_message([] { activations::Activation("rellu"); }), "Did you mean 'relu'?"));
+  CHECK_THROWS_AS(activations::Activation("square_plus_one"), UnknownNameError);
+
+  // A registered function is found wherever a name is: a layer's argument, a model config.
+  activations::register_activation("square_plus_one", [](const Tensor& x) { return ops::add(ops::multiply(x, x), 1.0); });
+  LayerPtr d = from_keras("Dense", R"({"units": 1, "activation": "square_plus_one", "use_bias": false,
+                                      "kernel_initializer": "ones"})");
+  d->build({1, 2});
+  CHECK(values((*d)(Tensor::from_vector(std::vector<float>{1, 2}, {1, 2}), false)) == std::vector<double>{10.0});
+  CHECK(d->get_config()["activation"] == "square_plus_one");
+  CHECK_THROWS_AS(activations::register_activation("nothing", {}), ValueError);
 }

@@ -94,4 +94,13 @@ int main() {
   History h = model.fit(x, y, {.epochs = 20, .verbose = 0});
   if (!(h["loss"].back() < h["loss"].front()))
     throw std::runtime_error("docs/custom-layers.md: the Gated model's my_mse loss did not decrease");
+
+  // [docs:activation]
+  activations::register_activation("squareplus", [](const Tensor& x) {
+    return ops::multiply(ops::add(x, ops::sqrt(ops::add(ops::square(x), 4.0))), 0.5);
+  });
+  layers::Dense hidden(16, "squareplus");  // found by name, also in YAML configs and model files
+  // [docs-end]
+  if (hidden.get_config()["activation"] != "squareplus")
+    throw std::runtime_error("docs/custom-layers.md: a registered activation must keep its name in configs");
 }
