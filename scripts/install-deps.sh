@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
-  libopenblas-dev libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
+  libopenblas-dev libdnnl-dev libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
   doctest-dev libhdf5-dev libzip-dev libcli11-dev libyaml-cpp-dev
   dataset-fashion-mnist

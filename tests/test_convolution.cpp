@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -971,4 +972,89 @@ TEST_CASE("conv layers: aliases create the right class; every class's config rou
     std::set<std::string> known(entry.arguments.begin(), entry.arguments.end());
     for (const auto& k : keys(l->get_config())) CHECK(known.count(k) == 1);
   }
+}
+
+// ================================================================================================
+// oneDNN: float32 convolutions of a batch split over the pool, against the float64 kernels
+// ================================================================================================
+namespace {
+
+/// "... 12 convolution plans cached ..." from the CPU backend's "onednn" info line.
+long onednn_cached_plans() {
+  for (const auto& [key, value] : default_backend().info())
+    if (key == "onednn") {
+      const auto at = value.find(" convolution plans cached");
+      if (at == std::string::npos) return -1;
+      const auto start = value.rfind(' ', at - 1) + 1;
+      return std::stol(value.substr(start, at - start));
+    }
+  return -1;
+}
+
+struct DnnlCase {
+  i64 N, H, W, C, O, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW;
+};
+
+}  // namespace
+
+TEST_CASE("conv ops: float32 forward, backward-data and backward-weights through oneDNN match float64") {
+  const std::vector<DnnlCase> cases = {
+      {5, 13, 13, 32, 64, 3, 3, 1, 1, 1, 1, 0, 0, 11, 11},  // the convnet's second layer, odd batch
+      {7, 28, 28, 1, 32, 3, 3, 1, 1, 1, 1, 0, 0, 26, 26},   // its first layer: one input channel
+      {4, 28, 28, 3, 8, 3, 3, 2, 2, 1, 1, 0, 0, 13, 13},    // stride 2 leaves the last row unread
+      {3, 9, 7, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 9, 7},        // "same" padding
+      {6, 12, 12, 4, 5, 3, 3, 1, 1, 2, 2, 0, 0, 8, 8},      // dilation 2
+      {2, 10, 11, 3, 4, 5, 5, 2, 1, 1, 1, 2, 2, 5, 11},     // 5x5, strides (2, 1), padding 2
+      {3, 9, 9, 6, 4, 3, 3, 2, 2, 1, 1, 0, 0, 4, 4},        // Conv2DTranspose's shapes (dx 9x9 from dy 4x4)
+      {4, 6, 6, 16, 24, 1, 1, 1, 1, 1, 1, 0, 0, 6, 6},      // pointwise
+  };
+  const char* env = std::getenv("TEMPER_ONEDNN");
+  const bool dnnl_on = !(env && (std::string(env) == "0" || std::string(env) == "off"));
+  const long plans_before = onednn_cached_plans();
+  REQUIRE(plans_before >= 0);
+  struct ThreadGuard {
+    int saved = default_backend().num_threads();
+    ~ThreadGuard() { default_backend().set_num_threads(saved); }
+  } guard;
+  std::uint64_t seed = 300;
+  for (int threads : {2, 3}) {
+    default_backend().set_num_threads(threads);
+    for (const DnnlCase& c : cases) {
+      CAPTURE(threads);
+      CAPTURE(c.N);
+      CAPTURE(c.H);
+      CAPTURE(c.C);
+      CAPTURE(c.KH);
+      CAPTURE(c.sh);
+      CAPTURE(c.dh);
+      CAPTURE(c.pt);
+      Backend::Window2D win;
+      win.kernel_h = c.KH, win.kernel_w = c.KW, win.stride_h = c.sh, win.stride_w = c.sw;
+      win.dilation_h = c.dh, win.dilation_w = c.dw, win.pad_top = c.pt, win.pad_left = c.pl;
+      const Tensor x = random_tensor({c.N, c.H, c.W, c.C}, seed++);
+      const Tensor w = random_tensor({c.KH, c.KW, c.C, c.O}, seed++);
+      const Tensor b = random_tensor({c.O}, seed++);
+      const Tensor dy = random_tensor({c.N, c.OH, c.OW, c.O}, seed++);
+      std::vector<std::vector<double>> results[2];  // float64, float32
+      for (int k = 0; k < 2; ++k) {
+        const DType dt = k == 0 ? DType::Float64 : DType::Float32;
+        const Tensor xt = x.astype(dt), wt = w.astype(dt), bt = b.astype(dt), dyt = dy.astype(dt);
+        Tensor y = Tensor::empty({c.N, c.OH, c.OW, c.O}, dt);
+        Tensor ybr = Tensor::empty({c.N, c.OH, c.OW, c.O}, dt);
+        Tensor dx = Tensor::full({c.N, c.H, c.W, c.C}, 7.0, dt);  // must be overwritten
+        Tensor dw = Tensor::full({c.KH, c.KW, c.C, c.O}, 7.0, dt);
+        default_backend().conv2d_forward(xt, wt, nullptr, y, win, 1, false);
+        default_backend().conv2d_forward(xt, wt, &bt, ybr, win, 1, true);
+        default_backend().conv2d_backward_data(dyt, wt, dx, win, 1);
+        default_backend().conv2d_backward_filter(xt, dyt, dw, win, 1);
+        results[k] = {values(y), values(ybr), values(dx), values(dw)};
+      }
+      for (std::size_t r = 0; r < 4; ++r) {
+        CAPTURE(r);
+        check_close(results[1][r], results[0][r], 2e-5 * static_cast<double>(c.KH * c.KW * c.C));
+      }
+    }
+  }
+  // The float32 calls above with batch >= threads went through oneDNN (unless switched off).
+  if (dnnl_on) CHECK(onednn_cached_plans() > plans_before);
 }

@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "backends/cpu/kernel_util.hpp"
+#include "backends/cpu/onednn_conv.hpp"
 #include "backends/cpu/simd.hpp"
 
 namespace temper::cpu::TEMPER_CPU_KERNELS {
@@ -521,6 +522,23 @@ i64 reduce_chunks(ThreadPool& pool, i64 rows, i64 row_cost) {
   return std::clamp<i64>(std::min(by_work, rows), 1, 2 * t);
 }
 
+/// The oneDNN problem for a float32, ungrouped convolution (see onednn_conv.hpp).
+onednn::ConvProblem onednn_problem(const Geom& g, bool bias, bool relu) {
+  onednn::ConvProblem p;
+  p.N = g.N, p.H = g.H, p.W = g.W, p.C = g.C, p.O = g.O, p.OH = g.OH, p.OW = g.OW;
+  p.KH = g.KH, p.KW = g.KW, p.sh = g.sh, p.sw = g.sw, p.dh = g.dh, p.dw = g.dw, p.pt = g.pt, p.pl = g.pl;
+  p.bias = bias;
+  p.relu = relu;
+  return p;
+}
+
+/// oneDNN's plan for this pass when it takes the convolution (float32, groups == 1), else null.
+std::shared_ptr<const onednn::ConvPlan> onednn_plan(onednn::ConvPass pass, const Geom& g, DType dtype, bool bias,
+                                                    bool relu, const ThreadPool& pool) {
+  if (dtype != DType::Float32 || g.G != 1 || !onednn::enabled(pass)) return nullptr;
+  return onednn::conv_plan(pass, onednn_problem(g, bias, relu), pool.num_threads());
+}
+
 }  // namespace
 
 // ==== forward ===============================================================================
@@ -535,6 +553,12 @@ void CpuBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor* 
                              dtype_name(x.dtype()));
   }
   if (y.numel() == 0) return;
+  if (auto plan = onednn_plan(onednn::ConvPass::Forward, g, x.dtype(), bias != nullptr, fuse_relu, pool_)) {
+    Scratch scratch(*this, onednn::scratch_bytes(*plan));
+    onednn::run_forward(*plan, pool_, scratch.as<void>(), x.data<float>(), w.data<float>(),
+                        bias ? bias->data<float>() : nullptr, y.data<float>());
+    return;
+  }
   dispatch_float(x.dtype(), kernel, [&](auto tag) {
     using T = decltype(tag);
     const T* X = x.data<T>();
@@ -574,6 +598,11 @@ void CpuBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tensor&
   const char* kernel = "conv2d_backward_data";
   const Geom g = make_geom(kernel, dx, "dx", w, dy, "dy", win, groups);
   if (dx.numel() == 0) return;
+  if (auto plan = onednn_plan(onednn::ConvPass::BackwardData, g, dx.dtype(), false, false, pool_)) {
+    Scratch scratch(*this, onednn::scratch_bytes(*plan));
+    onednn::run_backward_data(*plan, pool_, scratch.as<void>(), dy.data<float>(), w.data<float>(), dx.data<float>());
+    return;
+  }
   dispatch_float(dx.dtype(), kernel, [&](auto tag) {
     using T = decltype(tag);
     const T* DY = dy.data<T>();
@@ -634,6 +663,14 @@ void CpuBackend::conv2d_backward_filter(const Tensor& x, const Tensor& dy, Tenso
   const char* kernel = "conv2d_backward_filter";
   const Geom g = make_geom(kernel, x, "x", dw, dy, "dy", win, groups);
   if (dw.numel() == 0) return;
+  if (g.rows() > 0) {
+    if (auto plan = onednn_plan(onednn::ConvPass::BackwardWeights, g, x.dtype(), false, false, pool_)) {
+      Scratch scratch(*this, onednn::scratch_bytes(*plan));
+      onednn::run_backward_weights(*plan, pool_, scratch.as<void>(), x.data<float>(), dy.data<float>(),
+                                   dw.data<float>());
+      return;
+    }
+  }
   dispatch_float(x.dtype(), kernel, [&](auto tag) {
     using T = decltype(tag);
     const T* X = x.data<T>();

@@ -7,6 +7,7 @@
 
 #include "backends/cpu/cpu_backend.hpp"
 #include "backends/cpu/kernel_util.hpp"
+#include "backends/cpu/onednn_conv.hpp"
 #include "backends/cpu/simd.hpp"
 
 namespace temper::cpu::TEMPER_CPU_KERNELS {
@@ -60,6 +61,7 @@ BackendInfo CpuBackend::info() const {
       {"simd", std::string(xsimd::default_arch::name()) + ", " +
                    std::to_string(batch<float>::size) + " float32 lanes"},
       {"blas", blas_description()},
+      {"onednn", onednn::description()},
       {"threads", std::to_string(pool_.num_threads()) + " (TEMPER_NUM_THREADS, default: all cores)"},
       {"memory cache limit",
        std::to_string(allocator_.cache_limit() >> 20) + " MiB (TEMPER_CPU_CACHE_MB)"},
