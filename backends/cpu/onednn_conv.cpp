@@ -61,10 +61,35 @@ struct PassSwitches {
   std::string error;  // non-empty: the variable was malformed
 };
 
+enum class IsaLevel { Below, Avx2, Avx512 };
+
+IsaLevel isa_level() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx2:
+    case dnnl::cpu_isa::avx2_vnni: return IsaLevel::Avx2;
+    case dnnl::cpu_isa::avx512_core:
+    case dnnl::cpu_isa::avx512_core_vnni:
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx: return IsaLevel::Avx512;
+    default: return IsaLevel::Below;
+  }
+}
+
+/// The decision table of bench/RESULTS.md: each pass where oneDNN beat Temper's own kernels
+/// on the Keras convnet's layers. Below AVX2 oneDNN has no JIT convolutions worth taking.
+PassSwitches measured_defaults() {
+  switch (isa_level()) {
+    case IsaLevel::Avx512: return {true, true, true, {}};
+    case IsaLevel::Avx2: return {true, true, false, {}};  // own backward-filter 15-30% faster
+    case IsaLevel::Below: break;
+  }
+  return {false, false, false, {}};
+}
+
 PassSwitches parse_switches() {
   PassSwitches s;
   const char* env = std::getenv("TEMPER_ONEDNN");
-  if (!env || !*env) return s;
+  if (!env || !*env || std::string_view(env) == "auto") return measured_defaults();
   const std::string_view v(env);
   if (v == "1" || v == "on") return s;
   if (v == "0" || v == "off") return {false, false, false, {}};
@@ -81,7 +106,7 @@ PassSwitches parse_switches() {
       s.bwd_weights = true;
     else {
       s.error = "TEMPER_ONEDNN='" + std::string(v) + "': unknown item '" + std::string(item) +
-                "'; expected 1, on, 0, off or a comma-separated list of fwd, bwd_data, bwd_weights";
+                "'; expected auto, 1, on, 0, off or a comma-separated list of fwd, bwd_data, bwd_weights";
       return s;
     }
     pos = end + 1;
@@ -428,7 +453,9 @@ std::string description() {
   } catch (const Error& e) {
     s += std::string(" invalid: ") + e.what();
   }
-  s += " (TEMPER_ONEDNN), " + std::to_string(cached_plans()) + " convolution plans cached";
+  const char* env = std::getenv("TEMPER_ONEDNN");
+  s += env && *env ? " (set by TEMPER_ONEDNN), " : " (measured defaults for this ISA; TEMPER_ONEDNN), ";
+  s += std::to_string(cached_plans()) + " convolution plans cached";
   return s;
 }
 

@@ -37,7 +37,8 @@ struct ConvProblem {
 class ConvPlan;
 
 /// Whether oneDNN runs this pass (TEMPER_ONEDNN, read once: "1"/"on" all passes, "0"/"off"
-/// none, or a comma list of "fwd", "bwd_data", "bwd_weights"; default: the decision table).
+/// none, a comma list of "fwd", "bwd_data", "bwd_weights", or "auto", the default: the passes
+/// where oneDNN measured faster on this ISA level, see bench/RESULTS.md).
 bool enabled(ConvPass pass);
 
 /// The cached plan for this problem on `threads` pool threads, or null when oneDNN does not
