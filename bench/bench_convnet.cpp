@@ -100,9 +100,9 @@ Config profile_step(Sequential& model, const Tensor& x_train, const Tensor& y_tr
   Tensor dy1 = T({N, 26, 26, 32}), dw1 = T({3, 3, 1, 32}), db1 = T({32});
   Tensor ones = Tensor::ones({N});
   std::vector<std::pair<std::string, std::function<void()>>> ops_list = {
-      {"conv1 forward (direct, +bias +relu)", [&] { be.conv2d_forward(x, w1, &b1, y1, c3, 1, true); }},
+      {"conv1 forward (+bias +relu)", [&] { be.conv2d_forward(x, w1, &b1, y1, c3, 1, true); }},
       {"pool1 forward", [&] { be.pool2d_forward(true, y1, p1, pool); }},
-      {"conv2 forward (im2col+sgemm, +bias +relu)", [&] { be.conv2d_forward(p1, w2, &b2, y2, c3, 1, true); }},
+      {"conv2 forward (+bias +relu)", [&] { be.conv2d_forward(p1, w2, &b2, y2, c3, 1, true); }},
       {"pool2 forward", [&] { be.pool2d_forward(true, y2, p2, pool); }},
       {"dropout mask + multiply", [&] {
          be.dropout_mask(mask, 0.5, 1, 0);
@@ -126,12 +126,12 @@ Config profile_step(Sequential& model, const Tensor& x_train, const Tensor& y_tr
       {"pool2 backward", [&] { be.pool2d_backward(true, y2, p2, dp2, dy2, pool); }},
       {"conv2 relu backward", [&] { be.unary_backward(UnaryOp::Relu, y2, y2, dy2, dy2, 0.0); }},
       {"conv2 bias grad", [&] { be.bias_grad(dy2, db2); }},
-      {"conv2 backward filter (im2col+sgemm)", [&] { be.conv2d_backward_filter(p1, dy2, dw2, c3, 1); }},
-      {"conv2 backward data (sgemm+col2im)", [&] { be.conv2d_backward_data(dy2, w2, dp1, c3, 1); }},
+      {"conv2 backward filter", [&] { be.conv2d_backward_filter(p1, dy2, dw2, c3, 1); }},
+      {"conv2 backward data", [&] { be.conv2d_backward_data(dy2, w2, dp1, c3, 1); }},
       {"pool1 backward", [&] { be.pool2d_backward(true, y1, p1, dp1, dy1, pool); }},
       {"conv1 relu backward", [&] { be.unary_backward(UnaryOp::Relu, y1, y1, dy1, dy1, 0.0); }},
       {"conv1 bias grad", [&] { be.bias_grad(dy1, db1); }},
-      {"conv1 backward filter (direct)", [&] { be.conv2d_backward_filter(x, dy1, dw1, c3, 1); }},
+      {"conv1 backward filter", [&] { be.conv2d_backward_filter(x, dy1, dw1, c3, 1); }},
   };
   // Adam on every weight (one fused kernel per variable).
   std::vector<Tensor> ws, gs, ms, vs;
@@ -149,6 +149,9 @@ Config profile_step(Sequential& model, const Tensor& x_train, const Tensor& y_tr
   double total = 0;
   std::printf("\nper-op profile, batch %lld, %d threads (median of 30 calls each):\n", static_cast<long long>(N),
               be.num_threads());
+  // Which convolution passes oneDNN runs (the rest are Temper's own kernels).
+  for (const auto& [key, value] : be.info())
+    if (key == "onednn") std::printf("  convolutions: %s\n", value.c_str());
   std::vector<double> times;
   for (auto& [name, fn] : ops_list) times.push_back(time_ms(fn));
   for (double t : times) total += t;

@@ -4,8 +4,14 @@
 # for the reference, Debian's python3-torch (installed on demand with --install-torch).
 #
 #   bash bench/run.sh [--reps N] [--epochs E] [--cnn-epochs E] [--models mlp,cnn] [--install-torch]
+#   bash bench/run.sh --whole-process [--reps N] [--epochs E]
 #
 # --models picks the MLP (bench_mlp), the convnet (bench_convnet) or both (default).
+# --whole-process times what a user waits for instead: `temper train` on the Fashion-MNIST MLP
+# config (data loading, training, validation, test evaluation, saving) against
+# bench/torch_whole_process.py doing the same, each as a whole process, interleaved.
+# Every run starts with the machine: CPU model, ISA level, Temper's kernel set, BLAS, oneDNN
+# and PyTorch versions, so that a figure is never separated from the CPU it was measured on.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TEMPER_BUILD_DIR:-$root/build}
@@ -15,6 +21,7 @@ epochs=5
 cnn_epochs=1
 models=mlp,cnn
 install_torch=0
+whole_process=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) reps=$2; shift 2 ;;
@@ -22,6 +29,7 @@ while [ $# -gt 0 ]; do
     --cnn-epochs) cnn_epochs=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     --install-torch) install_torch=1; shift ;;
+    --whole-process) whole_process=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +50,61 @@ case ",$models," in *,mlp,*) [ -x "$build/bench/bench_mlp" ] || { echo "build fi
 
 has_torch=0
 if [ -n "$PY" ] && "$PY" -c "import torch" 2>/dev/null; then has_torch=1; fi
+
+# ---- the machine -----------------------------------------------------------------------------
+echo "== machine"
+cpuinfo_field() { grep -m1 "^$1[[:space:]]*:" /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'; }
+isa=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512f|avx2' | sort -r | head -1)
+echo "cpu: $(cpuinfo_field 'model name'), $(cpuinfo_field vendor_id) family $(cpuinfo_field 'cpu family') model $(cpuinfo_field model), $(nproc) cpus online, widest vector ISA: ${isa:-below avx2}"
+if [ -x "$build/apps/temper" ]; then
+  "$build/apps/temper" info | grep -E '^ *(kernels|simd|blas|onednn|threads):' | sed 's/^ */temper /'
+fi
+if [ "$has_torch" = 1 ]; then
+  "$PY" - <<'PYEOF'
+import re
+import torch
+cfg = torch.__config__.show().splitlines()
+pick = [l.strip(" -") for l in cfg if "MKL-DNN" in l or "oneDNN" in l or "CPU capability" in l]
+blas = [m.group(0) for l in cfg for m in [re.search(r"BLAS_INFO=\w+", l)] if m]
+print("pytorch", torch.__version__, "|", " | ".join(pick + blas))
+PYEOF
+fi
+
+# ---- whole process: temper train vs the PyTorch script ----------------------------------------
+if [ "$whole_process" = 1 ]; then
+  [ -x "$build/apps/temper" ] || { echo "build first: bash scripts/build.sh" >&2; exit 1; }
+  [ "$has_torch" = 1 ] || { echo "--whole-process needs python3-torch (use --install-torch)" >&2; exit 1; }
+  wp_epochs=$([ "$epochs" = 5 ] && echo 3 || echo "$epochs")
+  rm -rf "$out/whole"
+  mkdir -p "$out/whole"
+  for r in $(seq 1 "$reps"); do
+    echo "== rep $r: temper train fashion_mnist_mlp.yaml, $wp_epochs epochs (whole process)"
+    /usr/bin/time -f "%e %M" -o "$out/whole/temper_r$r.time" "$build/apps/temper" train \
+      "$root/examples/configs/fashion_mnist_mlp.yaml" --set "fit.epochs=$wp_epochs" -o "$out/whole/temper_run_r$r" \
+      | grep -E 'final metrics' || true
+    echo "== rep $r: bench/torch_whole_process.py, $wp_epochs epochs (whole process, OMP_WAIT_POLICY=passive)"
+    OMP_WAIT_POLICY=passive /usr/bin/time -f "%e %M" -o "$out/whole/torch_r$r.time" "$PY" \
+      "$root/bench/torch_whole_process.py" --epochs "$wp_epochs" --out "$out/whole/torch_run_r$r" | tail -1
+  done
+  python3 - "$out/whole" "$reps" <<'PYEOF'
+import json, statistics, sys
+d, reps = sys.argv[1], int(sys.argv[2])
+def runs(who):
+    return [tuple(float(v) for v in open(f"{d}/{who}_r{r}.time").read().split()[-2:]) for r in range(1, reps + 1)]
+t, p = runs("temper"), runs("torch")
+tw, pw = statistics.median(x[0] for x in t), statistics.median(x[0] for x in p)
+tr, pr = statistics.median(x[1] for x in t) / 1024, statistics.median(x[1] for x in p) / 1024
+ta = json.load(open(f"{d}/temper_run_r1/metrics.json"))["test"]["accuracy"]
+pa = json.load(open(f"{d}/torch_run_r1/metrics.json"))["test"]["accuracy"]
+print(f"\n| whole process (median of {reps}) | Temper | PyTorch | PyTorch / Temper |")
+print("|---|---:|---:|---:|")
+print(f"| wall seconds | {tw:.2f} | {pw:.2f} | {pw / tw:.2f}x |")
+print(f"| peak RSS, MB | {tr:.0f} | {pr:.0f} | |")
+print(f"| test accuracy (rep 1) | {ta:.4f} | {pa:.4f} | |")
+print("each rep, wall s: temper " + " / ".join(f"{x[0]:.2f}" for x in t) + "; pytorch " + " / ".join(f"{x[0]:.2f}" for x in p))
+PYEOF
+  exit 0
+fi
 for r in $(seq 1 "$reps"); do
   case ",$models," in *,mlp,*)
   echo "== rep $r: temper MLP (2 threads)"
