@@ -4,7 +4,8 @@
 //   * training samples/s of epoch 1, leaving out the first 20 batches (warm-up);
 //   * batch-1 predict latency, median of 1000 calls after 100 warm-up calls;
 //   * test accuracy after every epoch; peak RSS of the process.
-// Usage: bench_mlp [--epochs N] [--out file.json] [--data DIR]
+// Usage: bench_mlp [--epochs N] [--out file.json] [--data DIR] [--latency-only]
+// (--latency-only: 20,000 batch-1 predictions and nothing else, for a profiler)
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -49,10 +50,12 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) try {
   int epochs = 5;
   std::string out_path, data_dir;
+  bool latency_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
     else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) data_dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--latency-only")) latency_only = true;
   }
   const auto t_load = Clock::now();
   auto [train, test] = data_dir.empty() ? datasets::fashion_mnist::load() : datasets::fashion_mnist::load(data_dir);
@@ -89,7 +92,7 @@ int main(int argc, char** argv) try {
 
   // Batch-1 latency: one image at a time, inference mode.
   std::vector<double> lat;
-  for (int i = 0; i < 1100; ++i) {
+  for (int i = 0; i < (latency_only ? 20000 : 1100); ++i) {
     Tensor one = x_test.slice_rows(i % 10000, i % 10000 + 1);
     const auto t0 = Clock::now();
     Tensor y = model.predict_on_batch(one);
@@ -97,6 +100,10 @@ int main(int argc, char** argv) try {
     if (i >= 100) lat.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
   }
   const double latency_us = median(lat);
+  if (latency_only) {
+    std::printf("batch-1 predict latency: %.1f us (median of %zu)\n", latency_us, lat.size());
+    return 0;
+  }
 
   // Batch-1000 throughput over the test set.
   std::vector<double> passes;
