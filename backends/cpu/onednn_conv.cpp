@@ -302,6 +302,21 @@ void run_slices(const ConvPlan& plan, ThreadPool& pool, void* scratch, const cha
   });
 }
 
+/// The kernel in the primitive's layout: reordered into the scratch when it differs from
+/// Keras's (KH, KW, C, O), else the caller's own buffer.
+void* weights_in_layout(const ConvPlan& plan, void* scratch, const float* w) {
+  if (!plan.reorder_weights) return const_cast<float*>(w);
+  void* wei = plan.weights_at(scratch, 0);
+  const SerialOmp serial;
+  try {
+    execute(plan.wei_reorder, {{DNNL_ARG_FROM, memory(plan.wei_user, cpu_engine(), const_cast<float*>(w))},
+                               {DNNL_ARG_TO, memory(plan.wei_prim, cpu_engine(), wei)}});
+  } catch (const dnnl::error& e) {
+    fail("weight reorder", e);
+  }
+  return wei;
+}
+
 }  // namespace
 
 bool enabled(ConvPass pass) {
@@ -349,17 +364,7 @@ std::size_t cached_plans() {
 void run_forward(const ConvPlan& plan, ThreadPool& pool, void* scratch, const float* x, const float* w,
                  const float* bias, float* y) {
   const ConvProblem& p = plan.p;
-  void* wei = const_cast<float*>(w);
-  if (plan.reorder_weights) {
-    wei = plan.weights_at(scratch, 0);
-    const SerialOmp serial;
-    try {
-      execute(plan.wei_reorder, {{DNNL_ARG_FROM, memory(plan.wei_user, cpu_engine(), const_cast<float*>(w))},
-                                 {DNNL_ARG_TO, memory(plan.wei_prim, cpu_engine(), wei)}});
-    } catch (const dnnl::error& e) {
-      fail("weight reorder", e);
-    }
-  }
+  void* wei = weights_in_layout(plan, scratch, w);
   run_slices(plan, pool, scratch, "convolution forward",
              [&](int, const memory::desc& src, const memory::desc& dst, i64 n0) {
                std::unordered_map<int, memory> a{
@@ -378,17 +383,7 @@ void run_forward(const ConvPlan& plan, ThreadPool& pool, void* scratch, const fl
 void run_backward_data(const ConvPlan& plan, ThreadPool& pool, void* scratch, const float* dy, const float* w,
                        float* dx) {
   const ConvProblem& p = plan.p;
-  void* wei = const_cast<float*>(w);
-  if (plan.reorder_weights) {
-    wei = plan.weights_at(scratch, 0);
-    const SerialOmp serial;
-    try {
-      execute(plan.wei_reorder, {{DNNL_ARG_FROM, memory(plan.wei_user, cpu_engine(), const_cast<float*>(w))},
-                                 {DNNL_ARG_TO, memory(plan.wei_prim, cpu_engine(), wei)}});
-    } catch (const dnnl::error& e) {
-      fail("weight reorder", e);
-    }
-  }
+  void* wei = weights_in_layout(plan, scratch, w);
   run_slices(plan, pool, scratch, "convolution backward-data",
              [&](int, const memory::desc& src, const memory::desc& dst, i64 n0) {
                return std::unordered_map<int, memory>{
