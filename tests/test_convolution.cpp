@@ -1059,3 +1059,25 @@ TEST_CASE("conv ops: float32 forward, backward-data and backward-weights through
   // The float32 calls above with batch >= threads went through oneDNN (unless switched off).
   if (dnnl_on) CHECK(onednn_cached_plans() > plans_before);
 }
+
+// TEMPER_ONEDNN is read once per process, so CTest runs this case again with the variable set
+// (tests/CMakeLists.txt: onednn_switch_bad_value); in the ordinary run it has nothing to check.
+TEST_CASE("conv ops: an unknown TEMPER_ONEDNN value is an error naming it and the accepted values") {
+  const char* env = std::getenv("TEMPER_ONEDNN");
+  if (!env || std::string(env) != "fwd,sideways") {
+    MESSAGE("runs under CTest's onednn_switch_bad_value (TEMPER_ONEDNN=fwd,sideways)");
+    return;
+  }
+  Backend::Window2D win;
+  win.kernel_h = 3, win.kernel_w = 3;
+  Tensor x = Tensor::zeros({2, 5, 5, 3}), w = Tensor::zeros({3, 3, 3, 4}), y = Tensor::empty({2, 3, 3, 4});
+  const std::string msg = error_message([&] { default_backend().conv2d_forward(x, w, nullptr, y, win, 1, false); });
+  CHECK(contains(msg, "TEMPER_ONEDNN='fwd,sideways'"));
+  CHECK(contains(msg, "'sideways'"));
+  CHECK(contains(msg, "bwd_weights"));
+  CHECK_THROWS_AS(default_backend().conv2d_forward(x, w, nullptr, y, win, 1, false), ConfigError);
+  // float64 never goes near oneDNN, so it still runs.
+  Tensor y64 = Tensor::empty({2, 3, 3, 4}, DType::Float64);
+  CHECK_NOTHROW(default_backend().conv2d_forward(x.astype(DType::Float64), w.astype(DType::Float64), nullptr, y64,
+                                                 win, 1, false));
+}
