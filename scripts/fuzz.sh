@@ -218,7 +218,7 @@ for h in "${failed[@]}"; do
   echo "---- $h failed; reproducer: $(grep -m1 -oE 'Test unit written to [^ ]+' "$log" | sed 's/Test unit written to //' || true)"
   echo "     reproduce: LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp $build/tests/fuzz/$h <reproducer>"
   grep -m1 -n -E '==[0-9]+== ?ERROR|ERROR: libFuzzer|runtime error|terminate called' "$log" | cut -d: -f1 |
-    { read -r line || line=1; tail -n +"$line" "$log" | head -40; }
+    { read -r line || line=1; tail -n +"$line" "$log" | head -40; } || true  # head closes the pipe: SIGPIPE
 done
 # New libhdf5 findings (TEMPER_FUZZ_NEW_THIRD_PARTY=report): not a failure, but shown, so that
 # whoever reads the log can add each to tests/fuzz/known_defects.txt or check for it first.
@@ -228,7 +228,7 @@ for h in "${harnesses[@]}"; do
     echo
     echo "---- $h: new third-party finding inside libhdf5 (not failing the run); reproducer: $(grep -m1 -oE 'Test unit written to [^ ]+' "$log" | sed 's/Test unit written to //' || true)"
     grep -m1 -n -E '==[0-9]+== ?ERROR|ERROR: libFuzzer' "$log" | cut -d: -f1 |
-      { read -r line || line=1; tail -n +"$line" "$log" | grep -E 'ERROR|^ +#[0-9]+ ' | head -16; }
+      { read -r line || line=1; tail -n +"$line" "$log" | grep -E 'ERROR|^ +#[0-9]+ ' | head -16; } || true
   done <"$work/logs/$h.new-logs"
 done
 [ ${#failed[@]} -eq 0 ]
