@@ -535,7 +535,7 @@ onednn::ConvProblem onednn_problem(const Geom& g, bool bias, bool relu) {
 /// oneDNN's plan for this pass when it takes the convolution (float32, groups == 1), else null.
 std::shared_ptr<const onednn::ConvPlan> onednn_plan(onednn::ConvPass pass, const Geom& g, DType dtype, bool bias,
                                                     bool relu, const ThreadPool& pool) {
-  if (dtype != DType::Float32 || g.G != 1 || !onednn::enabled(pass)) return nullptr;
+  if (dtype != DType::Float32 || g.G != 1) return nullptr;  // conv_plan checks TEMPER_ONEDNN
   return onednn::conv_plan(pass, onednn_problem(g, bias, relu), pool.num_threads());
 }
 

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 
 #include "backends/cpu/thread_pool.hpp"
 #include "temper/error.hpp"
@@ -249,11 +249,11 @@ std::shared_ptr<ConvPlan> make_plan(ConvPass pass, const ConvProblem& p, int thr
   return plan;
 }
 
-using Key = std::array<i64, 20>;
+using Key = std::array<i64, 19>;
 
 Key make_key(ConvPass pass, const ConvProblem& p, int threads) {
   return {static_cast<i64>(pass), p.N, p.H, p.W, p.C, p.O, p.OH, p.OW, p.KH, p.KW, p.sh, p.sw, p.dh, p.dw,
-          p.pt, p.pl, p.bias, p.relu, threads, 0};
+          p.pt, p.pl, p.bias, p.relu, threads};
 }
 
 struct PlanCache {
