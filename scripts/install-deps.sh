@@ -7,6 +7,9 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libopenblas-dev libdnnl-dev libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev
+  # Debian's oneDNN is built with the OpenCL GPU runtime: its CMake config (find_package(dnnl))
+  # requires the OpenCL headers and loader, which libdnnl-dev only recommends.
+  ocl-icd-opencl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
   doctest-dev libhdf5-dev libzip-dev libcli11-dev libyaml-cpp-dev
   dataset-fashion-mnist

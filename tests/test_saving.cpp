@@ -714,6 +714,66 @@ TEST_CASE("errors: truncated, corrupt and non-HDF5 files give IOError and print 
   CHECK_THROWS_AS(load_weights(*target, dir / "missing.h5"), IOError);
 }
 
+// Found by tests/fuzz/fuzz_h5: HDF5 1.10 reads a compact dataset (data inside its object
+// header) from a buffer of the size its layout message declares, never comparing it with the
+// extent, so a damaged size made H5Dread read past the buffer. Temper compares them first.
+TEST_CASE("errors: a compact weight dataset whose stored size disagrees with its shape is refused") {
+  TempDir dir("compact");
+  auto m = std::make_shared<Sequential>(std::vector<LayerRef>{layers::Input({4}), layers::Dense(3)});
+  const auto kernel = m->layers().back()->weights().at(0);
+  kernel->value.assign(Tensor::full(kernel->shape(), 1234.5, DType::Float32));
+  const std::string path = dir / "compact.h5";
+  save_weights(*m, path);
+  {  // Rewrite the (4, 3) kernel as a compact dataset holding the same values.
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    std::vector<std::string> datasets;
+    H5Lvisit(
+        f, H5_INDEX_NAME, H5_ITER_NATIVE,
+        [](hid_t, const char* name, const H5L_info_t*, void* out) {
+          static_cast<std::vector<std::string>*>(out)->push_back(name);
+          return herr_t{0};
+        },
+        &datasets);
+    std::string kernel_path;
+    for (const auto& d : datasets)
+      if (contains(d, "kernel")) kernel_path = d;
+    REQUIRE_FALSE(kernel_path.empty());
+    REQUIRE(H5Ldelete(f, kernel_path.c_str(), H5P_DEFAULT) >= 0);
+    const hsize_t dims[2] = {4, 3};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_layout(dcpl, H5D_COMPACT);
+    const hid_t ds = H5Dcreate2(f, kernel_path.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    REQUIRE(ds >= 0);
+    const std::vector<float> values(12, 1234.5f);
+    REQUIRE(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(f);
+  }
+  auto target = std::make_shared<Sequential>(std::vector<LayerRef>{layers::Input({4}), layers::Dense(3)});
+  load_weights(*target, path);  // an intact compact dataset loads
+  CHECK(target->layers().back()->weights().at(0)->value.to_vector<float>() == std::vector<float>(12, 1234.5f));
+
+  // The layout message: version 3, class 0 (compact), a 2-byte size (48), then the data.
+  std::string bytes = read_bytes(path);
+  const float v = 1234.5f;
+  std::string run;
+  for (int i = 0; i < 12; ++i) run.append(reinterpret_cast<const char*>(&v), sizeof v);
+  const auto at = bytes.find(std::string("\x03\x00\x30\x00", 4) + run);
+  REQUIRE(at != std::string::npos);
+  bytes[at + 2] = 4;  // declares 4 bytes for a 48-byte (4, 3) float32 kernel
+  const std::string bad = dir / "bad.h5";
+  std::ofstream(bad, std::ios::binary) << bytes;
+  const std::string msg = error_message([&] { load_weights(*target, bad); });
+  CHECK(contains(msg, "bad.h5"));
+  CHECK(contains(msg, "kernel"));
+  CHECK(contains(msg, "in its object header"));
+  CHECK_THROWS_AS(load_weights(*target, bad), IOError);
+}
+
 TEST_CASE("atomic writes: a failed save leaves the previous file intact and no temporary file") {
   TempDir dir("atomic");
   auto good = fixture_mlp(true);
