@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <sched.h>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "../backends/cpu/thread_pool.hpp"
+#include "temper/denormals.hpp"
 #include "temper/error.hpp"
 
 namespace {
@@ -157,4 +159,45 @@ TEST_CASE("thread pool stress: resizing between jobs") {
     check_outcome(submit(pool, stress_jobs(6000) / 40, 77u + static_cast<unsigned>(round)),
                   std::to_string(pool.num_threads()) + " threads after resize");
   }
+}
+
+// Every chunk runs with the denormal handling of the thread that started the job, whichever
+// worker claims it (temper/denormals.hpp), and workers follow the caller back afterwards.
+TEST_CASE("thread pool: chunks run in the caller's denormal mode on every worker") {
+  const std::uint32_t flushing = temper::detail::flushing_denormal_mode();
+  if (flushing == 0) {
+    MESSAGE("skipped: denormal flushing is implemented for x86 CPUs only");
+    return;
+  }
+  ThreadPool pool(4);
+  const auto caller = std::this_thread::get_id();
+  // Runs chunks long enough for the workers to wake and claim some; returns the modes that
+  // chunks saw on threads other than the caller (empty if none ran elsewhere).
+  const auto worker_modes = [&] {
+    std::vector<std::uint32_t> modes;
+    for (int attempt = 0; attempt < 20 && modes.empty(); ++attempt) {
+      std::mutex m;
+      pool.run(64, [&](std::int64_t) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        if (std::this_thread::get_id() == caller) return;
+        std::lock_guard lock(m);
+        modes.push_back(temper::detail::denormal_mode());
+      });
+    }
+    return modes;
+  };
+  REQUIRE(temper::detail::denormal_mode() == 0);
+  for (auto mode : worker_modes()) CHECK(mode == 0);
+  {
+    temper::FlushDenormalScope scope;
+    const auto modes = worker_modes();
+    REQUIRE_FALSE(modes.empty());
+    for (auto mode : modes) CHECK(mode == flushing);
+  }
+  CHECK(temper::detail::denormal_mode() == 0);
+  const auto after = worker_modes();
+  REQUIRE_FALSE(after.empty());
+  for (auto mode : after) CHECK(mode == 0);
 }

@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include "temper/denormals.hpp"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define TEMPER_CPU_RELAX() _mm_pause()
@@ -76,6 +78,7 @@ void ThreadPool::work_on(std::uint32_t gen) {
                                        std::memory_order_acquire))
       continue;
     // Holding a chunk of job `gen` means that job cannot finish, so its fields are stable.
+    if (detail::denormal_mode() != job_denormal_mode_) detail::set_denormal_mode(job_denormal_mode_);
     try {
       job_call_(job_obj_, next);
     } catch (...) {
@@ -132,6 +135,7 @@ void ThreadPool::run_impl(std::int64_t num_chunks, void* obj, Call call) {
   }
   job_obj_ = obj;
   job_call_ = call;
+  job_denormal_mode_ = detail::denormal_mode();
   job_chunks_.store(num_chunks, std::memory_order_release);
   done_.store(0, std::memory_order_relaxed);
   failed_.store(false, std::memory_order_relaxed);

@@ -6,7 +6,8 @@
 // (next = kClosed) before it returns, so a worker that was descheduled in the middle of a
 // claim can never run a chunk of a finished job or of the job after it. Idle workers
 // poll for a few microseconds, then sleep on a condition variable, so an idle pool costs no
-// CPU. A kernel called from inside a pool job, or from a second application thread while the
+// CPU. Every chunk runs with the denormal handling of the thread that started the job (see
+// temper/denormals.hpp), so results do not depend on which thread ran it. A kernel called from inside a pool job, or from a second application thread while the
 // pool is busy, runs serially on its caller.
 #pragma once
 #include <algorithm>
@@ -116,6 +117,7 @@ class ThreadPool {
   std::atomic<std::uint64_t> ticket_{0};  // generation << 32 | next chunk
   std::atomic<std::int64_t> job_chunks_{0};
   void* job_obj_ = nullptr;
+  std::uint32_t job_denormal_mode_ = 0;  // the caller's (temper/denormals.hpp)
   Call job_call_ = nullptr;
   std::atomic<std::int64_t> done_{0};
   std::atomic<bool> failed_{false};

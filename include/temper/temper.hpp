@@ -17,6 +17,7 @@
 #include "temper/callbacks/terminate_on_nan.hpp"
 #include "temper/datasets.hpp"
 #include "temper/datasets/npy.hpp"
+#include "temper/denormals.hpp"
 #include "temper/functional.hpp"
 #include "temper/error.hpp"
 #include "temper/info.hpp"

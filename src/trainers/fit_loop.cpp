@@ -7,6 +7,7 @@
 #include "src/trainers/training_data.hpp"
 #include "temper/autograd.hpp"
 #include "temper/backend.hpp"
+#include "temper/denormals.hpp"
 
 namespace temper {
 
@@ -28,6 +29,7 @@ Logs metrics_result_or(const Model& model, const Logs& last, bool any_step) {
 }  // namespace
 
 History Model::fit(const Tensors& x, const Tensors& y, FitOptions opt) {
+  FlushDenormalScope flush;
   require_compiled("fit");
   auto xs = resolve_inputs(x, "fit");
   auto ys = resolve_targets(y, "fit");  // may be empty: a custom train_step may need none
@@ -138,6 +140,7 @@ Logs Model::run_evaluation(TrainingData& data0, CallbackList& callbacks) {
 }
 
 Logs Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions opt) {
+  FlushDenormalScope flush;
   require_compiled("evaluate");
   auto xs = resolve_inputs(x, "evaluate");
   auto ys = resolve_targets(y, "evaluate");  // may be empty: a custom test_step may need none
@@ -165,6 +168,7 @@ Tensor Model::predict(const Tensors& x, PredictOptions opt) {
 }
 
 std::vector<Tensor> Model::predict_outputs(const Tensors& x, PredictOptions opt) {
+  FlushDenormalScope flush;
   auto xs = resolve_inputs(x, "predict");
   check_same_rows(xs, {}, "predict");
   check_batch_size(opt.batch_size, "predict");

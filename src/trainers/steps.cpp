@@ -4,6 +4,7 @@
 // fit / evaluate / predict (fit_loop.cpp) only ever call them.
 #include "src/trainers/trainer_internal.hpp"
 #include "temper/autograd.hpp"
+#include "temper/denormals.hpp"
 #include "temper/ops.hpp"
 
 namespace temper {
@@ -155,6 +156,7 @@ std::vector<Tensor> Model::predict_step(const Batch& batch) { return call_output
 // ---- one batch ----------------------------------------------------------------------------------
 Logs Model::train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight,
                            const std::map<int, double>& class_weight) {
+  FlushDenormalScope flush;
   require_compiled("train_on_batch");
   Batch batch;
   batch.x = resolve_inputs(x, "train_on_batch");
@@ -171,6 +173,7 @@ Logs Model::train_on_batch(const Tensors& x, const Tensors& y, const Tensor& sam
 }
 
 Logs Model::test_on_batch(const Tensors& x, const Tensors& y, const Tensor& sample_weight) {
+  FlushDenormalScope flush;
   require_compiled("test_on_batch");
   Batch batch;
   batch.x = resolve_inputs(x, "test_on_batch");
@@ -184,6 +187,7 @@ Logs Model::test_on_batch(const Tensors& x, const Tensors& y, const Tensor& samp
 }
 
 Tensor Model::predict_on_batch(const Tensors& x) {
+  FlushDenormalScope flush;
   Batch batch;
   batch.x = resolve_inputs(x, "predict_on_batch");
   ensure_built(batch.x);
