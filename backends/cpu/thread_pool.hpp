@@ -7,8 +7,9 @@
 // claim can never run a chunk of a finished job or of the job after it. Idle workers
 // poll for a few microseconds, then sleep on a condition variable, so an idle pool costs no
 // CPU. Every chunk runs with the denormal handling of the thread that started the job (see
-// temper/denormals.hpp), so results do not depend on which thread ran it. A kernel called from inside a pool job, or from a second application thread while the
-// pool is busy, runs serially on its caller.
+// temper/denormals.hpp), so results do not depend on which thread ran it. A kernel called
+// from inside a pool job, or from a second application thread while the pool is busy, runs
+// serially on its caller.
 #pragma once
 #include <algorithm>
 #include <atomic>
